@@ -1,0 +1,388 @@
+package kesu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// Input is what a Stage sees: the ticket after the change that triggered the
+// stage, the customer's profile and the time.
+type Input struct {
+	Ticket   *complaint.Ticket
+	Customer *complaint.Customer // never nil; Pending when the profile could not be fetched
+	// Trigger is the event that caused this run (EventReceived on intake).
+	Trigger *complaint.Event
+	Now     time.Time
+}
+
+// Stage decides what follows a change: tags, a dispatch, an assignment,
+// deadlines. It returns events (only Type, payload, Text and optionally
+// Actor need be set; the engine fills the rest) that the engine applies and
+// stores atomically with the change. Stages run in order; each sees the
+// ticket as changed by the ones before. The policy package's engine stage is
+// the usual one. A Stage must be safe for concurrent use.
+type Stage interface {
+	Decide(ctx context.Context, in Input) ([]complaint.Event, error)
+}
+
+// StageFunc adapts a function to a Stage.
+type StageFunc func(ctx context.Context, in Input) ([]complaint.Event, error)
+
+// Decide calls f.
+func (f StageFunc) Decide(ctx context.Context, in Input) ([]complaint.Event, error) {
+	return f(ctx, in)
+}
+
+// Guard checks an action before it is applied (e.g. an authorisation limit)
+// and returns an error to refuse it. A Guard must be safe for concurrent use.
+type Guard interface {
+	Check(ctx context.Context, t *complaint.Ticket, c *complaint.Customer, e *complaint.Event) error
+}
+
+// Observer sees every stored event, in commit order, one call at a time:
+// warning detectors and KPI scorecards are observers. t is the ticket after
+// the whole batch the event was stored with; Observe must not keep or change
+// it. Observe must not call back into the engine synchronously.
+type Observer interface {
+	Observe(e *complaint.Event, t *complaint.Ticket)
+}
+
+// ObserverFunc adapts a function to an Observer.
+type ObserverFunc func(e *complaint.Event, t *complaint.Ticket)
+
+// Observe calls f.
+func (f ObserverFunc) Observe(e *complaint.Event, t *complaint.Ticket) { f(e, t) }
+
+// Ticker does time-driven work when the engine's Tick is called (deadline
+// alarms, look-backs, bucket closes).
+type Ticker interface {
+	Tick(ctx context.Context, now time.Time) error
+}
+
+// Config configures an Engine. Only what you set changes the defaults.
+type Config struct {
+	// Store keeps tickets and events; default an empty complaint.MemStore.
+	Store complaint.Store
+	// Customers gives customer profiles; default an empty Directory (every
+	// customer unknown). A failing lookup never loses a ticket: the ticket is
+	// taken with a pending profile.
+	Customers complaint.Customers
+	// Now is the clock; default time.Now. Tests inject a fixed or fake clock.
+	Now func() time.Time
+	// NewID makes ticket ids; default complaint.Sequence("T").
+	NewID func() string
+	// Logger receives the engine's logs; default discards them.
+	Logger *slog.Logger
+	// Categories and Regions, when set, restrict intake to their codes.
+	Categories, Regions *complaint.Taxonomy
+	// ManualAccept leaves new tickets in status received; by default intake
+	// also records the acceptance (受理).
+	ManualAccept bool
+	// Stages run after intake and after every action, in order.
+	Stages []Stage
+	// Guards check every action before it is applied.
+	Guards []Guard
+	// Observers see every stored event.
+	Observers []Observer
+	// Tickers run on Tick.
+	Tickers []Ticker
+}
+
+// Engine takes tickets in, applies actions to them through the lifecycle,
+// runs the stages (tagging, routing, assignment, deadlines) and feeds every
+// stored event to the observers (warnings, scoring) and subscribers. Build
+// one with New. An Engine is safe for concurrent use.
+type Engine struct {
+	store     complaint.Store
+	customers complaint.Customers
+	now       func() time.Time
+	newID     func() string
+	log       *slog.Logger
+	cats      *complaint.Taxonomy
+	regions   *complaint.Taxonomy
+	accept    bool
+	stages    []Stage
+	guards    []Guard
+	tickers   []Ticker
+
+	mu        sync.Mutex // serialises notification
+	observers []Observer
+	subs      map[int]func(complaint.Event, *complaint.Ticket)
+	nextSub   int
+}
+
+// MaxConflictRetries is how many times Apply re-reads a ticket that changed
+// under it before giving up with complaint.ErrConflict.
+const MaxConflictRetries = 3
+
+// New builds an Engine from cfg.
+func New(cfg Config) *Engine {
+	e := &Engine{
+		store: cfg.Store, customers: cfg.Customers, now: cfg.Now, newID: cfg.NewID, log: cfg.Logger,
+		cats: cfg.Categories, regions: cfg.Regions, accept: !cfg.ManualAccept,
+		stages: append([]Stage(nil), cfg.Stages...), guards: append([]Guard(nil), cfg.Guards...),
+		observers: append([]Observer(nil), cfg.Observers...), tickers: append([]Ticker(nil), cfg.Tickers...),
+		subs: make(map[int]func(complaint.Event, *complaint.Ticket)),
+	}
+	if e.store == nil {
+		e.store = complaint.NewMemStore()
+	}
+	if e.customers == nil {
+		e.customers = new(complaint.Directory)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.newID == nil {
+		e.newID = complaint.Sequence("T")
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(e.stages) == 0 {
+		e.log.Info("kesu: no stages configured: tickets are not tagged, routed or given deadlines")
+	}
+	if len(e.observers) == 0 {
+		e.log.Info("kesu: no observers configured: no warnings or scores are computed")
+	}
+	return e
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() complaint.Store { return e.store }
+
+// Now returns the engine clock's current time.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// Intake takes a new ticket in: it validates in (a *complaint.ValidationError
+// naming every bad field), records the received (and accepted) events, runs
+// the stages and stores everything at once. Intake is idempotent on
+// in.ExternalID: taking the same external id again returns the ticket
+// already stored and stores nothing. On error nothing is stored.
+func (e *Engine) Intake(ctx context.Context, in complaint.Intake) (*complaint.Ticket, error) {
+	if err := complaint.ValidateIntake(&in, e.cats, e.regions); err != nil {
+		return nil, err
+	}
+	if in.ExternalID != "" {
+		t, err := e.store.GetExternal(ctx, in.ExternalID)
+		if err == nil {
+			e.log.Debug("kesu: duplicate intake", "external_id", in.ExternalID, "ticket", t.ID)
+			return t, nil
+		}
+		if !errors.Is(err, complaint.ErrNotFound) {
+			return nil, fmt.Errorf("kesu: intake: %w", err)
+		}
+	}
+	now := e.now()
+	id := e.newID()
+	t := new(complaint.Ticket)
+	evs := []complaint.Event{{Ticket: id, Type: complaint.EventReceived, At: now,
+		Actor: actorFor(in.Channel), Visibility: complaint.Public, Intake: &in}}
+	if e.accept {
+		evs = append(evs, complaint.Event{Type: complaint.EventAccepted, Actor: complaint.Actor{Kind: complaint.ActorSystem}})
+	}
+	cust := e.customer(ctx, in.Customer)
+	evs, err := e.run(ctx, t, cust, evs, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.Create(ctx, t, evs); err != nil {
+		if errors.Is(err, complaint.ErrDuplicate) && in.ExternalID != "" {
+			if prev, gerr := e.store.GetExternal(ctx, in.ExternalID); gerr == nil {
+				return prev, nil
+			}
+		}
+		return nil, fmt.Errorf("kesu: intake: %w", err)
+	}
+	e.notify(evs, t)
+	e.log.Info("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
+	return t.Clone(), nil
+}
+
+func actorFor(ch complaint.Channel) complaint.Actor {
+	if ch.Regulator() {
+		return complaint.Actor{Kind: complaint.ActorRegulator, ID: string(ch)}
+	}
+	return complaint.Actor{Kind: complaint.ActorCustomer}
+}
+
+// Apply applies an action to the ticket with that id: ev needs its Type, its
+// payload, and usually Actor and Text; the engine sets the ticket, sequence
+// number and time (ev.At when zero). Guards check it, the lifecycle applies
+// it (a *complaint.TransitionError when the status does not allow it), the
+// stages run, and everything is stored at once. A concurrent change to the
+// same ticket makes Apply re-read and retry up to MaxConflictRetries times.
+// It returns the ticket after the change.
+func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*complaint.Ticket, error) {
+	var lastErr error
+	for range MaxConflictRetries {
+		t, err := e.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		now := e.now()
+		act := ev.Clone()
+		act.Ticket = id
+		if act.At.IsZero() {
+			act.At = now
+		}
+		cust := e.customer(ctx, t.Customer)
+		for _, g := range e.guards {
+			if err := g.Check(ctx, t, cust, &act); err != nil {
+				return nil, err
+			}
+		}
+		evs, err := e.run(ctx, t, cust, []complaint.Event{act}, now)
+		if err != nil {
+			return nil, err
+		}
+		err = e.store.Append(ctx, t, evs)
+		if errors.Is(err, complaint.ErrConflict) {
+			lastErr = err
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("kesu: apply %s to %s: %w", ev.Type, id, err)
+		}
+		e.notify(evs, t)
+		return t.Clone(), nil
+	}
+	return nil, fmt.Errorf("kesu: apply %s to %s: gave up after %d conflicts: %w", ev.Type, id, MaxConflictRetries, lastErr)
+}
+
+// run applies the given events to t (at version base), then the stages'
+// events for each trigger, filling ids, sequence numbers and times.
+func (e *Engine) run(ctx context.Context, t *complaint.Ticket, cust *complaint.Customer, evs []complaint.Event, now time.Time) ([]complaint.Event, error) {
+	fill := func(ev *complaint.Event) {
+		ev.Ticket = t.ID
+		if ev.Ticket == "" {
+			ev.Ticket = evs[0].Ticket
+		}
+		ev.Seq = t.Version + 1
+		if ev.At.IsZero() {
+			ev.At = now
+		}
+		if ev.Actor.Kind == "" {
+			ev.Actor.Kind = complaint.ActorSystem
+		}
+		if ev.Visibility == "" {
+			if ev.Public() {
+				ev.Visibility = complaint.Public
+			} else {
+				ev.Visibility = complaint.Internal
+			}
+		}
+	}
+	for i := range evs {
+		fill(&evs[i])
+		if err := complaint.Apply(t, &evs[i]); err != nil {
+			return nil, err
+		}
+	}
+	trigger := evs[len(evs)-1]
+	for _, s := range e.stages {
+		out, err := s.Decide(ctx, Input{Ticket: t, Customer: cust, Trigger: &trigger, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("kesu: stage after %s on %s: %w", trigger.Type, t.ID, err)
+		}
+		for i := range out {
+			fill(&out[i])
+			if err := complaint.Apply(t, &out[i]); err != nil {
+				return nil, fmt.Errorf("kesu: stage event %s on %s: %w", out[i].Type, t.ID, err)
+			}
+			evs = append(evs, out[i])
+		}
+	}
+	return evs, nil
+}
+
+func (e *Engine) customer(ctx context.Context, id string) *complaint.Customer {
+	if id == "" {
+		return &complaint.Customer{}
+	}
+	c, err := e.customers.Customer(ctx, id)
+	switch {
+	case err == nil && c != nil:
+		return c
+	case errors.Is(err, complaint.ErrNotFound):
+		return &complaint.Customer{ID: id}
+	default:
+		e.log.Warn("kesu: customer profile unavailable; taking the ticket with a pending profile", "customer", id, "err", err)
+		return &complaint.Customer{ID: id, Pending: true}
+	}
+}
+
+func (e *Engine) notify(evs []complaint.Event, t *complaint.Ticket) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range evs {
+		for _, o := range e.observers {
+			o.Observe(&evs[i], t)
+		}
+		for _, id := range slices.Sorted(maps.Keys(e.subs)) {
+			e.subs[id](evs[i].Clone(), t.Clone())
+		}
+	}
+}
+
+// Subscribe calls fn with a copy of every event stored from now on and the
+// ticket after its batch, in commit order, in the order subscribers
+// subscribed. fn runs synchronously: keep it short. The returned function
+// ends the subscription.
+func (e *Engine) Subscribe(fn func(ev complaint.Event, t *complaint.Ticket)) (cancel func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id := e.nextSub
+	e.nextSub++
+	e.subs[id] = fn
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		delete(e.subs, id)
+	}
+}
+
+// Tick runs the time-driven work of every Ticker at now (deadline alarms,
+// look-backs). It runs them all and returns their errors joined.
+func (e *Engine) Tick(ctx context.Context, now time.Time) error {
+	var errs []error
+	for _, tk := range e.tickers {
+		if err := tk.Tick(ctx, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Rebuild replays the store's event log from the start into obs (projections
+// rebuilt on start), folding tickets as it goes so each observer sees the
+// ticket after each event. It returns the position of the last event seen.
+func Rebuild(ctx context.Context, store complaint.Store, obs ...Observer) (int64, error) {
+	tickets := make(map[string]*complaint.Ticket)
+	var last int64
+	err := store.Scan(ctx, 0, func(ev *complaint.Event) error {
+		t := tickets[ev.Ticket]
+		if t == nil {
+			t = new(complaint.Ticket)
+			tickets[ev.Ticket] = t
+		}
+		if err := complaint.Apply(t, ev); err != nil {
+			return fmt.Errorf("kesu: rebuild at pos %d: %w", ev.Pos, err)
+		}
+		for _, o := range obs {
+			o.Observe(ev, t)
+		}
+		last = ev.Pos
+		return nil
+	})
+	return last, err
+}
