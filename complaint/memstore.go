@@ -16,6 +16,8 @@ type MemStore struct {
 	tickets  map[string]*memTicket
 	external map[string]string
 	log      []Event
+	journal  []Record
+	streams  map[string][]int
 }
 
 type memTicket struct {
