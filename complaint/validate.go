@@ -95,10 +95,10 @@ func checkText(v *ValidationError, path, s string) {
 // it needs is there and sane. It does not check the lifecycle (see Apply). It
 // returns every problem at once as a *ValidationError, or nil.
 func ValidateEvent(e *Event) error {
-	v := new(ValidationError)
+	var v ValidationError // on the stack: the valid path does not allocate
 	if !e.Type.Valid() {
 		v.Add("type", "unknown event type %q", e.Type)
-		return v
+		return &ValidationError{Fields: v.Fields}
 	}
 	if e.At.IsZero() {
 		v.Add("at", "required")
@@ -112,7 +112,7 @@ func ValidateEvent(e *Event) error {
 	if e.Visibility != "" && e.Visibility != Public && e.Visibility != Internal {
 		v.Add("visibility", "unknown visibility %q", e.Visibility)
 	}
-	checkText(v, "text", e.Text)
+	checkText(&v, "text", e.Text)
 	need := func(path string, present bool) bool {
 		if !present {
 			v.Add(path, "required for a %s event", e.Type)
@@ -121,7 +121,7 @@ func ValidateEvent(e *Event) error {
 	}
 	switch e.Type {
 	case EventReceived:
-		validateIntake(v, e.Intake, nil, nil)
+		validateIntake(&v, e.Intake, nil, nil)
 	case EventTagged:
 		if need("tags", len(e.Tags) > 0) {
 			for i, t := range e.Tags {
@@ -198,7 +198,10 @@ func ValidateEvent(e *Event) error {
 			v.Add("text", "required for a %s event", e.Type)
 		}
 	}
-	return v.Err()
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: v.Fields}
 }
 
 func indexPath(base string, i int, field string) string {
