@@ -101,4 +101,3 @@ func TestMoney(t *testing.T) {
 	assert.Equal(t, "-3.07", complaint.Money(-307).String())
 	assert.InDelta(t, 12.5, complaint.Money(1250).Yuan(), 1e-9)
 }
-
