@@ -1,0 +1,207 @@
+// Package retention holds the personal-data retention policy (DOMAIN.md R9)
+// shared by the durable stores: which closed tickets and journal records are
+// due, how their personal data is masked, and what a run reports. The stores
+// (sqlite, postgres) apply it in their Retain methods and re-export Policy
+// and Report under their own names.
+//
+// Masking keeps the event log foldable: a masked field that held something
+// becomes Masked ("***"), so every event still validates, a ticket is still
+// the fold of its events, and projections rebuilt from the log still count
+// the ticket; only the person behind it is gone.
+package retention
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// Masked replaces a non-empty personal field (customer id, subscriber
+// number, text).
+const Masked = "***"
+
+// MinConsentYears is the shortest time consent records are kept (R9: at
+// least two years).
+const MinConsentYears = 2
+
+// Policy says what Retain masks. The zero value is invalid: Years must be
+// at least 1. A Policy is a value; it is safe to share between goroutines.
+type Policy struct {
+	// Years: tickets closed more than this many years before now have their
+	// personal data (customer id, subscriber number, texts) masked.
+	Years int
+	// ConsentTags: a ticket carrying any of these tags holds a consent
+	// record (a recorded sales confirmation, R9, R29). It is kept for
+	// max(Years, ConsentYears) years after closing.
+	ConsentTags []string
+	// ConsentYears is how long consent records are kept; values below
+	// MinConsentYears (including 0) mean MinConsentYears.
+	ConsentYears int
+	// RecordTypes are journal record types whose Data holds personal data:
+	// the Data of such a record older than Years is removed.
+	RecordTypes []string
+	// ConsentRecordTypes are journal record types that are consent records:
+	// their Data is removed only after max(Years, ConsentYears) years.
+	ConsentRecordTypes []string
+}
+
+// Validate reports a *complaint.ValidationError naming the bad field, or nil.
+func (p *Policy) Validate() error {
+	v := new(complaint.ValidationError)
+	if p.Years < 1 {
+		v.Add("retention.years", "must be at least 1, got %d", p.Years)
+	}
+	if p.ConsentYears < 0 {
+		v.Add("retention.consent_years", "must not be negative, got %d", p.ConsentYears)
+	}
+	for i, s := range p.ConsentTags {
+		if s == "" {
+			v.Add(fmt.Sprintf("retention.consent_tags[%d]", i), "empty")
+		}
+	}
+	for i, s := range p.RecordTypes {
+		if s == "" {
+			v.Add(fmt.Sprintf("retention.record_types[%d]", i), "empty")
+		}
+	}
+	for i, s := range p.ConsentRecordTypes {
+		if s == "" {
+			v.Add(fmt.Sprintf("retention.consent_record_types[%d]", i), "empty")
+		}
+	}
+	return v.Err()
+}
+
+// Cutoffs returns the closing time before which ordinary tickets are due
+// and the one before which consent tickets are due, both relative to now.
+func (p *Policy) Cutoffs(now time.Time) (cutoff, consent time.Time) {
+	cy := max(p.ConsentYears, MinConsentYears, p.Years)
+	return now.AddDate(-p.Years, 0, 0), now.AddDate(-cy, 0, 0)
+}
+
+// Consent reports whether t holds a consent record (carries a ConsentTags tag).
+func (p *Policy) Consent(t *complaint.Ticket) bool {
+	for _, name := range p.ConsentTags {
+		if t.HasTag(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Due reports whether t's personal data is due for masking at now: t is
+// closed, not yet masked, and closed before the cutoff that applies to it.
+// kept is true when t is a consent ticket that would be due but for the
+// longer consent period.
+func (p *Policy) Due(t *complaint.Ticket, now time.Time) (due, kept bool) {
+	if t.Status != complaint.StatusClosed || t.ClosedAt.IsZero() || IsMasked(t) {
+		return false, false
+	}
+	cutoff, consent := p.Cutoffs(now)
+	if !t.ClosedAt.Before(cutoff) {
+		return false, false
+	}
+	if p.Consent(t) && !t.ClosedAt.Before(consent) {
+		return false, true
+	}
+	return true, false
+}
+
+// RecordDue reports whether the Data of journal record r is due for
+// removal at now.
+func (p *Policy) RecordDue(r *complaint.Record, now time.Time) bool {
+	if len(r.Data) == 0 || string(r.Data) == "null" {
+		return false
+	}
+	cutoff, consent := p.Cutoffs(now)
+	switch {
+	case slices.Contains(p.ConsentRecordTypes, r.Type):
+		return r.At.Before(consent)
+	case slices.Contains(p.RecordTypes, r.Type):
+		return r.At.Before(cutoff)
+	}
+	return false
+}
+
+// RecordTypesDue returns the record types Retain must look at, sorted.
+func (p *Policy) RecordTypesDue() []string {
+	out := slices.Concat(p.RecordTypes, p.ConsentRecordTypes)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// IsMasked reports whether t's personal data has been masked already.
+func IsMasked(t *complaint.Ticket) bool {
+	return (t.Customer == "" || t.Customer == Masked) &&
+		(t.Subscriber == "" || t.Subscriber == Masked) &&
+		(t.Text == "" || t.Text == Masked) &&
+		(t.Customer != "" || t.Subscriber != "" || t.Text != "")
+}
+
+func mask(s *string) {
+	if *s != "" {
+		*s = Masked
+	}
+}
+
+// MaskTicket masks the personal fields of a ticket snapshot in place.
+func MaskTicket(t *complaint.Ticket) {
+	mask(&t.Customer)
+	mask(&t.Subscriber)
+	mask(&t.Text)
+}
+
+// MaskEvent masks the personal fields of an event in place: its text, the
+// intake's customer, subscriber and text, and a customer actor's id. It
+// reports whether anything changed.
+func MaskEvent(e *complaint.Event) bool {
+	changed := false
+	m := func(s *string) {
+		if *s != "" && *s != Masked {
+			*s = Masked
+			changed = true
+		}
+	}
+	m(&e.Text)
+	if e.Intake != nil {
+		m(&e.Intake.Customer)
+		m(&e.Intake.Subscriber)
+		m(&e.Intake.Text)
+	}
+	if e.Actor.Kind == complaint.ActorCustomer {
+		m(&e.Actor.ID)
+	}
+	return changed
+}
+
+// Report says what one Retain run did.
+type Report struct {
+	// Cutoff and ConsentCutoff are the closing times before which ordinary
+	// and consent tickets were due.
+	Cutoff, ConsentCutoff time.Time
+	// Masked lists the tickets whose personal data was masked, by id.
+	Masked []string
+	// Events is how many events were rewritten.
+	Events int
+	// Kept lists consent tickets past Cutoff kept until ConsentCutoff, by id.
+	Kept []string
+	// Records is how many journal records had their Data removed.
+	Records int
+}
+
+// Log writes the report to l: one line per masked ticket (the audit trail
+// of the operation) and a summary. A nil l logs nothing.
+func (r *Report) Log(ctx context.Context, l *slog.Logger, store string) {
+	if l == nil {
+		return
+	}
+	for _, id := range r.Masked {
+		l.InfoContext(ctx, store+": retention: masked personal data", "ticket", id)
+	}
+	l.InfoContext(ctx, store+": retention done", "cutoff", r.Cutoff, "consent_cutoff", r.ConsentCutoff,
+		"tickets", len(r.Masked), "events", r.Events, "consent_kept", len(r.Kept), "records", r.Records)
+}
