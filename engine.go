@@ -262,11 +262,12 @@ func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*com
 // run applies the given events to t (at version base), then the stages'
 // events for each trigger, filling ids, sequence numbers and times.
 func (e *Engine) run(ctx context.Context, t *complaint.Ticket, cust *complaint.Customer, evs []complaint.Event, now time.Time) ([]complaint.Event, error) {
+	id := t.ID
+	if id == "" {
+		id = evs[0].Ticket // a new ticket: the received event names it
+	}
 	fill := func(ev *complaint.Event) {
-		ev.Ticket = t.ID
-		if ev.Ticket == "" {
-			ev.Ticket = evs[0].Ticket
-		}
+		ev.Ticket = id
 		ev.Seq = t.Version + 1
 		if ev.At.IsZero() {
 			ev.At = now
