@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -116,7 +114,7 @@ type Engine struct {
 
 	mu        sync.Mutex // serialises notification
 	observers []Observer
-	subs      map[int]func(complaint.Event, *complaint.Ticket)
+	subs      []subscription // in subscription order
 	nextSub   int
 }
 
@@ -131,7 +129,6 @@ func New(cfg Config) *Engine {
 		cats: cfg.Categories, regions: cfg.Regions, accept: !cfg.ManualAccept,
 		stages: append([]Stage(nil), cfg.Stages...), guards: append([]Guard(nil), cfg.Guards...),
 		observers: append([]Observer(nil), cfg.Observers...), tickers: append([]Ticker(nil), cfg.Tickers...),
-		subs: make(map[int]func(complaint.Event, *complaint.Ticket)),
 	}
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
@@ -146,7 +143,7 @@ func New(cfg Config) *Engine {
 		e.newID = complaint.Sequence("T")
 	}
 	if e.log == nil {
-		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		e.log = slog.New(slog.DiscardHandler)
 	}
 	if len(e.stages) == 0 {
 		e.log.Info("kesu: no stages configured: tickets are not tagged, routed or given deadlines")
@@ -204,7 +201,7 @@ func (e *Engine) Intake(ctx context.Context, in complaint.Intake) (*complaint.Ti
 		return nil, fmt.Errorf("kesu: intake: %w", err)
 	}
 	e.notify(evs, t)
-	e.log.Info("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
+	e.log.Debug("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
 	return t.Clone(), nil
 }
 
@@ -329,10 +326,15 @@ func (e *Engine) notify(evs []complaint.Event, t *complaint.Ticket) {
 		for _, o := range e.observers {
 			o.Observe(&evs[i], t)
 		}
-		for _, id := range slices.Sorted(maps.Keys(e.subs)) {
-			e.subs[id](evs[i].Clone(), t.Clone())
+		for _, s := range e.subs {
+			s.fn(evs[i].Clone(), t.Clone())
 		}
 	}
+}
+
+type subscription struct {
+	id int
+	fn func(complaint.Event, *complaint.Ticket)
 }
 
 // Subscribe calls fn with a copy of every event stored from now on and the
@@ -344,11 +346,11 @@ func (e *Engine) Subscribe(fn func(ev complaint.Event, t *complaint.Ticket)) (ca
 	defer e.mu.Unlock()
 	id := e.nextSub
 	e.nextSub++
-	e.subs[id] = fn
+	e.subs = append(e.subs, subscription{id: id, fn: fn})
 	return func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		delete(e.subs, id)
+		e.subs = slices.DeleteFunc(e.subs, func(s subscription) bool { return s.id == id })
 	}
 }
 

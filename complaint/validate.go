@@ -38,9 +38,12 @@ func ValidCode(s string) bool {
 // prefixed "intake.". When cats or regions is non-nil the category or region
 // must be one of its codes.
 func ValidateIntake(in *Intake, cats, regions *Taxonomy) error {
-	v := new(ValidationError)
-	validateIntake(v, in, cats, regions)
-	return v.Err()
+	var v ValidationError // on the stack: the valid path does not allocate
+	validateIntake(&v, in, cats, regions)
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: v.Fields}
 }
 
 func validateIntake(v *ValidationError, in *Intake, cats, regions *Taxonomy) {
