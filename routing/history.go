@@ -1,0 +1,268 @@
+package routing
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// HistoryWindow is how far back History looks (its longest window).
+const HistoryWindow = 30 * 24 * time.Hour
+
+// HistoryMarks is the most marks History keeps per customer; older ones are
+// dropped first.
+const HistoryMarks = 64
+
+type markKind uint8
+
+const (
+	markContact markKind = iota + 1
+	markUrge
+	markReopen
+	markEscalation
+)
+
+type mark struct {
+	at     int64 // unix nanoseconds
+	kind   markKind
+	ticket string
+	cat    string
+}
+
+type customerHistory struct {
+	marks []mark   // oldest first, at most HistoryMarks
+	open  []string // ids of the customer's open tickets
+}
+
+// History is the index of each customer's recent history that tag and route
+// expressions read (history.*): a projection of the event log kept as a
+// kesu.Observer, never a store scan. It keeps, per customer, the contacts,
+// urges, reopens and escalations of the last HistoryWindow (at most
+// HistoryMarks of them) and the open tickets. Entries are trimmed as events
+// arrive and dropped by Tick once a customer has nothing recent and nothing
+// open, so memory is bounded by the active customers.
+//
+// The zero value is not usable; call NewHistory. A History is safe for
+// concurrent use (Observe is called one at a time by the engine; Lookup may
+// run concurrently).
+type History struct {
+	mu sync.RWMutex
+	m  map[string]*customerHistory
+	n  atomic.Int64
+}
+
+// NewHistory returns an empty history index.
+func NewHistory() *History { return &History{m: map[string]*customerHistory{}} }
+
+// Observe implements kesu.Observer.
+func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
+	if t.Customer == "" {
+		return
+	}
+	var k markKind
+	at := e.At
+	switch e.Type {
+	case complaint.EventReceived:
+		k, at = markContact, t.ReceivedAt
+	case complaint.EventUrged:
+		k = markUrge
+	case complaint.EventReopened:
+		k = markReopen
+	case complaint.EventEscalated:
+		k = markEscalation
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ch := h.m[t.Customer]
+	if ch == nil {
+		if k == 0 && !t.Open() {
+			return
+		}
+		ch = &customerHistory{}
+		h.m[t.Customer] = ch
+		h.n.Add(1)
+	}
+	if k != 0 {
+		ch.trim(at.UnixNano() - int64(HistoryWindow))
+		if len(ch.marks) == HistoryMarks {
+			ch.marks = slices.Delete(ch.marks, 0, 1)
+		}
+		ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: k, ticket: t.ID, cat: t.Category})
+		if e.Type == complaint.EventReceived && t.Escalated {
+			ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: markEscalation, ticket: t.ID, cat: t.Category})
+			if len(ch.marks) > HistoryMarks {
+				ch.marks = slices.Delete(ch.marks, 0, 1)
+			}
+		}
+	}
+	i := slices.Index(ch.open, t.ID)
+	switch {
+	case t.Open() && i < 0:
+		ch.open = append(ch.open, t.ID)
+	case !t.Open() && i >= 0:
+		ch.open = slices.Delete(ch.open, i, i+1)
+	}
+}
+
+func (ch *customerHistory) trim(before int64) {
+	n := 0
+	for n < len(ch.marks) && ch.marks[n].at < before {
+		n++
+	}
+	if n > 0 {
+		ch.marks = slices.Delete(ch.marks, 0, n)
+	}
+}
+
+// Lookup returns the recent history of customer for a ticket (excluded from
+// the counts) on category, as of now. It does not allocate.
+func (h *History) Lookup(customer, ticket, category string, now time.Time) HistoryView {
+	var v HistoryView
+	if h == nil || customer == "" {
+		return v
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	ch := h.m[customer]
+	if ch == nil {
+		return v
+	}
+	n := now.UnixNano()
+	d7, d30 := n-int64(7*24*time.Hour), n-int64(HistoryWindow)
+	sub := complaint.Truncate(category, 2)
+	for i := range ch.marks {
+		m := &ch.marks[i]
+		if m.at < d30 || m.at > n {
+			continue
+		}
+		switch m.kind {
+		case markContact:
+			if m.ticket != ticket && complaint.Truncate(m.cat, 2) == sub {
+				v.Contacts30d++
+				if m.at >= d7 {
+					v.Contacts7d++
+				}
+			}
+		case markUrge:
+			v.Urges30d++
+		case markReopen:
+			v.Reopens30d++
+		case markEscalation:
+			if m.ticket != ticket {
+				v.Escalations++
+			}
+		}
+	}
+	for _, id := range ch.open {
+		if id != ticket {
+			v.Open++
+		}
+	}
+	return v
+}
+
+// Tick drops what is older than HistoryWindow before now and forgets the
+// customers left with nothing recent and nothing open. It implements
+// kesu.Ticker and never fails.
+func (h *History) Tick(_ context.Context, now time.Time) error {
+	before := now.UnixNano() - int64(HistoryWindow)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, ch := range h.m {
+		ch.trim(before)
+		if len(ch.marks) == 0 && len(ch.open) == 0 {
+			delete(h.m, id)
+			h.n.Add(-1)
+		}
+	}
+	return nil
+}
+
+// Len returns the number of customers the index holds.
+func (h *History) Len() int { return int(h.n.Load()) }
+
+// Workload counts each handler's open tickets, for the least-loaded and
+// skills strategies and for capacity limits: a projection of the event log
+// kept as a kesu.Observer. The zero value is not usable; call NewWorkload.
+// It is safe for concurrent use.
+type Workload struct {
+	mu       sync.RWMutex
+	byTicket map[string]string // open, assigned ticket → handler
+	load     map[string]int
+}
+
+// NewWorkload returns an empty workload index.
+func NewWorkload() *Workload {
+	return &Workload{byTicket: map[string]string{}, load: map[string]int{}}
+}
+
+// Observe implements kesu.Observer.
+func (w *Workload) Observe(_ *complaint.Event, t *complaint.Ticket) {
+	cur := ""
+	if t.Open() {
+		cur = t.Assignee
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	prev := w.byTicket[t.ID]
+	if prev == cur {
+		return
+	}
+	if prev != "" {
+		if w.load[prev]--; w.load[prev] <= 0 {
+			delete(w.load, prev)
+		}
+	}
+	if cur == "" {
+		delete(w.byTicket, t.ID)
+		return
+	}
+	w.byTicket[t.ID] = cur
+	w.load[cur]++
+}
+
+// Load returns the number of open tickets assigned to handler.
+func (w *Workload) Load(handler string) int {
+	if w == nil {
+		return 0
+	}
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.load[handler]
+}
+
+// Share counts routing decisions and how many of them went to a centralised
+// city/county centre (DOMAIN.md R12: the target is about 95 %). It is a
+// kesu.Observer of dispatched and transferred events, so it can be rebuilt
+// from the log. The zero value is ready to use; it is safe for concurrent
+// use.
+type Share struct {
+	total, central atomic.Int64
+}
+
+// Observe implements kesu.Observer.
+func (s *Share) Observe(e *complaint.Event, _ *complaint.Ticket) {
+	if (e.Type != complaint.EventDispatched && e.Type != complaint.EventTransferred) || e.Dispatch == nil {
+		return
+	}
+	s.total.Add(1)
+	if e.Dispatch.Centralised {
+		s.central.Add(1)
+	}
+}
+
+// Counts returns the number of centralised decisions and of all decisions.
+func (s *Share) Counts() (centralised, total int64) { return s.central.Load(), s.total.Load() }
+
+// Ratio returns the centralised share in [0, 1] (0 when nothing was counted).
+func (s *Share) Ratio() float64 {
+	c, t := s.Counts()
+	if t == 0 {
+		return 0
+	}
+	return float64(c) / float64(t)
+}

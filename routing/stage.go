@@ -1,0 +1,382 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/kesu-go/kesu"
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// Options configures a Stage. Every field is optional.
+type Options struct {
+	// History gives expressions the customer's recent history; without it
+	// history.* is always zero. Register it as an engine Observer too.
+	History *History
+	// Workload gives least-loaded and skills assignment, and capacity
+	// limits, each handler's open tickets; without it every handler counts
+	// as idle. Register it as an engine Observer too.
+	Workload *Workload
+	// Logger receives warnings about rule expressions that fail at run time
+	// (the rule is then treated as not matching); default: discarded.
+	Logger *slog.Logger
+}
+
+// state is a policy with the round-robin counters of its queues.
+type state struct {
+	p  *Policy
+	rr []atomic.Uint64 // per queue index
+}
+
+// Stage is the routing stage of a kesu.Engine: on intake it tags the ticket,
+// routes it through the policy's tree, assigns a handler and sets its SLA
+// deadlines; after a reopen or an escalation it re-tags, re-routes when the
+// decision changed, and sets fresh deadlines; after a transfer it assigns a
+// handler in the new queue; after an urge or added information it re-tags.
+// Waiting and resuming need nothing from it: complaint.Apply shifts the
+// deadlines by the time spent waiting.
+//
+// Build it with NewStage. A Stage is safe for concurrent use; Swap replaces
+// its policy atomically while it runs (round-robin positions carry over for
+// queues that keep their id).
+type Stage struct {
+	st   atomic.Pointer[state]
+	swap sync.Mutex
+	hist *History
+	load *Workload
+	log  *slog.Logger
+	pool sync.Pool // *scratch
+}
+
+type scratch struct {
+	f  facts
+	vm vm.VM
+	d  Decision
+}
+
+var _ kesu.Stage = (*Stage)(nil)
+
+// NewStage returns a Stage running p. p must not be nil.
+func NewStage(p *Policy, opt Options) *Stage {
+	if p == nil {
+		panic("routing: NewStage with a nil policy")
+	}
+	s := &Stage{hist: opt.History, load: opt.Workload, log: opt.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.pool.New = func() any { sc := new(scratch); sc.f.vm = &sc.vm; return sc }
+	s.st.Store(&state{p: p, rr: make([]atomic.Uint64, len(p.queues))})
+	return s
+}
+
+// Policy returns the policy the stage runs now.
+func (s *Stage) Policy() *Policy { return s.st.Load().p }
+
+// Swap makes p the stage's policy and returns the previous one. Decisions in
+// flight finish with the policy they started with. p must not be nil.
+func (s *Stage) Swap(p *Policy) *Policy {
+	if p == nil {
+		panic("routing: Swap with a nil policy")
+	}
+	s.swap.Lock()
+	defer s.swap.Unlock()
+	old := s.st.Load()
+	n := &state{p: p, rr: make([]atomic.Uint64, len(p.queues))}
+	for _, q := range p.queues {
+		if oq, ok := old.p.queueID[q.ID]; ok {
+			n.rr[q.index].Store(old.rr[oq.index].Load())
+		}
+	}
+	s.st.Store(n)
+	return old.p
+}
+
+// Plan tags, routes and assigns t for customer c (nil when unknown) at now,
+// without changing t, and writes the outcome to d (reused: its slices keep
+// their capacity). It is the stage's hot path: with a reused Decision it
+// does not allocate beyond boxing the expression environment once when a
+// candidate rule has an expression.
+func (s *Stage) Plan(t *complaint.Ticket, c *complaint.Customer, now time.Time, d *Decision) {
+	st := s.st.Load()
+	sc := s.pool.Get().(*scratch)
+	s.plan(st, sc, t, c, now, d)
+	s.pool.Put(sc)
+}
+
+func (s *Stage) plan(st *state, sc *scratch, t *complaint.Ticket, c *complaint.Customer, now time.Time, d *Decision) {
+	p := st.p
+	d.reset()
+	f := &sc.f
+	var h HistoryView
+	if c != nil && s.hist != nil {
+		h = s.hist.Lookup(c.ID, t.ID, t.Category, now)
+	}
+	p.prepare(f, t, c, h, now)
+	p.tag(f, d)
+	p.route(f, d)
+	s.assign(st, t, c, d)
+	for _, e := range f.exprErrs {
+		d.Errors = append(d.Errors, e.rule+": "+e.err.Error())
+	}
+	f.t, f.c, f.env = nil, nil, nil
+}
+
+// assign picks a handler in d.Queue.
+func (s *Stage) assign(st *state, t *complaint.Ticket, c *complaint.Customer, d *Decision) {
+	q := d.Queue
+	if q == nil {
+		return
+	}
+	strategy := q.Strategy
+	if len(d.matched) > 0 {
+		for _, m := range d.matched {
+			if !m.viaContinue && m.assign != "" {
+				strategy = m.assign
+				break
+			}
+		}
+	}
+	s.pick(st, q, strategy, t, c, d)
+}
+
+func (s *Stage) pick(st *state, q *Queue, strategy string, t *complaint.Ticket, c *complaint.Customer, d *Decision) {
+	if strategy == Owner {
+		if c != nil && c.Owner != "" {
+			d.Assignee, d.Strategy = c.Owner, Owner
+			return
+		}
+		strategy = q.Fallback
+		if strategy == "" || strategy == Owner {
+			strategy = q.Strategy
+		}
+		if strategy == Owner {
+			strategy = RoundRobin
+		}
+	}
+	hs := q.Handlers
+	if len(hs) == 0 {
+		return
+	}
+	free := func(h *Handler) bool { return h.Capacity == 0 || s.load.Load(h.ID) < h.Capacity }
+	switch strategy {
+	case RoundRobin:
+		n := uint64(len(hs))
+		start := st.rr[q.index].Add(1) - 1
+		for i := uint64(0); i < n; i++ {
+			h := &hs[(start+i)%n]
+			if free(h) {
+				d.Assignee, d.Strategy = h.ID, RoundRobin
+				return
+			}
+		}
+	case LeastLoaded, Skills:
+		best, bestLoad := -1, 0
+		for i := range hs {
+			h := &hs[i]
+			if strategy == Skills && !underAny(t.Category, h.Skills) {
+				continue
+			}
+			l := s.load.Load(h.ID)
+			if h.Capacity > 0 && l >= h.Capacity {
+				continue
+			}
+			if best < 0 || l < bestLoad {
+				best, bestLoad = i, l
+			}
+		}
+		if best >= 0 {
+			d.Assignee, d.Strategy = hs[best].ID, strategy
+		}
+	}
+}
+
+// Decide implements kesu.Stage: see Stage for what it does after which
+// event. It returns the events to apply (tagged, dispatched, assigned,
+// deadlines-set), or an error when a deadline needs calendar data the
+// policy's calendar does not have (calendar.ErrNoData).
+func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, error) {
+	t := in.Ticket
+	if in.Trigger == nil || t == nil {
+		return nil, nil
+	}
+	var full, reroute, tagOnly, assignOnly bool
+	switch in.Trigger.Type {
+	case complaint.EventReceived, complaint.EventAccepted:
+		full = t.Unit == "" && (t.Status == complaint.StatusReceived || t.Status == complaint.StatusAccepted)
+	case complaint.EventReopened, complaint.EventEscalated:
+		reroute = true
+	case complaint.EventTransferred:
+		assignOnly = true
+	case complaint.EventUrged, complaint.EventInfoAdded:
+		tagOnly = true
+	}
+	if !full && !reroute && !tagOnly && !assignOnly {
+		return nil, nil
+	}
+	st := s.st.Load()
+	p := st.p
+	sc := s.pool.Get().(*scratch)
+	defer s.pool.Put(sc)
+	d := &sc.d
+	if assignOnly {
+		d.reset()
+		q, ok := p.queueID[t.Queue]
+		if !ok || t.Assignee != "" {
+			return nil, nil
+		}
+		d.Queue = q
+		s.pick(st, q, q.Strategy, t, in.Customer, d)
+		if d.Assignee == "" {
+			return nil, nil
+		}
+		return []complaint.Event{{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}}}, nil
+	}
+	s.plan(st, sc, t, in.Customer, in.Now, d)
+	for _, e := range d.Errors {
+		s.log.Warn("routing: rule expression failed; treated as not matching", "ticket", t.ID, "err", e)
+	}
+	var out []complaint.Event
+	if len(d.Tags) > 0 {
+		tags := make([]complaint.Tag, len(d.Tags))
+		for i, h := range d.Tags {
+			tags[i] = complaint.Tag{Name: h.Tag, Rule: h.Rule, At: in.Now}
+		}
+		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: tags})
+	}
+	if tagOnly {
+		return out, nil
+	}
+	dispatch := full
+	if reroute && d.Queue != nil && d.Queue.ID != t.Queue && complaint.Can(t.Status, complaint.EventDispatched) &&
+		d.Dispatch.Tier.Rank() >= t.Tier.Rank() {
+		dispatch = true
+	}
+	assignee := t.Assignee
+	if dispatch {
+		disp := d.Dispatch
+		out = append(out, complaint.Event{Type: complaint.EventDispatched, Dispatch: &disp})
+		assignee = ""
+	}
+	if assignee == "" && d.Assignee != "" && (dispatch || t.Queue == d.Dispatch.Queue) {
+		out = append(out, complaint.Event{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}})
+	}
+	if d.Profile != nil && (full || (reroute && complaint.Can(t.Status, complaint.EventDeadlinesSet))) {
+		from := in.Now
+		if full && !t.ReceivedAt.IsZero() {
+			from = t.ReceivedAt
+		}
+		dl, err := p.Deadlines(d.Profile, from)
+		if err != nil {
+			return nil, fmt.Errorf("routing: deadlines for %s (profile %s): %w", t.ID, d.Profile.ID, err)
+		}
+		if full || dl != t.Deadlines {
+			out = append(out, complaint.Event{Type: complaint.EventDeadlinesSet, Deadlines: &dl})
+		}
+	}
+	return out, nil
+}
+
+// Errors the Guard returns; errors.Is finds them in its refusals.
+var (
+	// ErrNotAuthorised: a refund or compensation above the handler's limit
+	// or the policy's cap without a covering approval, or an approval from a
+	// tier that may not give it.
+	ErrNotAuthorised = errors.New("routing: not authorised")
+	// ErrTransferRefused: a transfer over the policy's limit, back to the
+	// unit the ticket came from (ping-pong), or to an unknown queue.
+	ErrTransferRefused = errors.New("routing: transfer refused")
+)
+
+// Guard enforces the policy's authorisation limits (DOMAIN.md R13, R28) and
+// transfer limits (R15) before an action is applied. Get it from
+// Stage.Guard; it follows the stage's policy swaps. It is safe for
+// concurrent use.
+type Guard struct{ s *Stage }
+
+var _ kesu.Guard = (*Guard)(nil)
+
+// Guard returns the stage's guard.
+func (s *Stage) Guard() *Guard { return &Guard{s: s} }
+
+// Check implements kesu.Guard. A resolution whose refund or compensation
+// exceeds the handler tier's limit (the event's Actor.Tier, else the
+// ticket's tier), or whose compensation exceeds the policy's cap, is refused
+// unless an approval of at least that amount precedes it (Ticket.Approved).
+// An approval must come from a tier above the ticket's and within that
+// tier's own limits. A transfer is refused past the policy's maximum count,
+// back to the unit the ticket was last transferred from (unless
+// allow_return), to the unit it is already in, or to a queue the policy does
+// not know. Refusals wrap ErrNotAuthorised or ErrTransferRefused and say why.
+func (g *Guard) Check(_ context.Context, t *complaint.Ticket, _ *complaint.Customer, e *complaint.Event) error {
+	p := g.s.Policy()
+	switch e.Type {
+	case complaint.EventResolved:
+		if e.Resolution == nil {
+			return nil
+		}
+		tier := e.Actor.Tier
+		if tier == "" {
+			tier = t.Tier
+		}
+		lim := p.limits[tier]
+		check := func(what string, amount, limit complaint.Money, capped bool) error {
+			allowed := limit
+			if capped && p.cap > 0 && p.cap < allowed {
+				allowed = p.cap
+			}
+			if amount <= allowed || amount <= t.Approved {
+				return nil
+			}
+			capNote := ""
+			if capped && p.cap > 0 {
+				capNote = fmt.Sprintf(", policy cap %s", p.cap)
+			}
+			return fmt.Errorf("%w: %s %s yuan on %s exceeds what tier %q may grant (%s%s) and no approval covers it (approved %s)",
+				ErrNotAuthorised, what, amount, t.ID, tier, limit, capNote, t.Approved)
+		}
+		if err := check("refund", e.Resolution.Refund, lim.Refund, false); err != nil {
+			return err
+		}
+		return check("compensation", e.Resolution.Compensation, lim.Compensation, true)
+	case complaint.EventApproved:
+		if e.Approval == nil {
+			return nil
+		}
+		at := e.Actor.Tier
+		if at.Rank() <= t.Tier.Rank() {
+			return fmt.Errorf("%w: approval on %s must come from a tier above %q (approver tier %q)", ErrNotAuthorised, t.ID, t.Tier, at)
+		}
+		lim := p.limits[at]
+		if top := max(lim.Refund, lim.Compensation); e.Approval.Amount > top {
+			return fmt.Errorf("%w: tier %q may approve up to %s yuan, not %s (ticket %s)", ErrNotAuthorised, at, top, e.Approval.Amount, t.ID)
+		}
+	case complaint.EventTransferred:
+		if e.Dispatch == nil {
+			return nil
+		}
+		to := e.Dispatch.Unit
+		switch {
+		case t.TransferCount >= p.xfer.Max:
+			return fmt.Errorf("%w: %s was already transferred %d times (limit %d): resolve it where it is or escalate", ErrTransferRefused, t.ID, t.TransferCount, p.xfer.Max)
+		case to == t.Unit:
+			return fmt.Errorf("%w: %s is already with unit %q", ErrTransferRefused, t.ID, to)
+		case !p.xfer.AllowReturn && t.PrevUnit != "" && to == t.PrevUnit:
+			return fmt.Errorf("%w: %s came from unit %q: transferring it back is ping-pong", ErrTransferRefused, t.ID, to)
+		}
+		if q := e.Dispatch.Queue; q != "" {
+			if _, ok := p.queueID[q]; !ok {
+				return fmt.Errorf("%w: %s: unknown queue %q", ErrTransferRefused, t.ID, q)
+			}
+		}
+	}
+	return nil
+}
