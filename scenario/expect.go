@@ -28,6 +28,9 @@ func (r *run) expect(st *Step) {
 	if len(ex.KPIs) > 0 {
 		r.expectKPIs(step, ex.KPIs)
 	}
+	if ex.Share != nil {
+		r.expectShare(step, ex.Share)
+	}
 	if len(ex.Sanctions) > 0 {
 		r.expectSanctions(step, ex.Sanctions)
 	}
@@ -358,5 +361,28 @@ func (r *run) expectSanctions(step string, ss []SanctionExpect) {
 			}
 			r.fail(Failure{Line: s.Line, Step: step, What: fmt.Sprintf("sanctions[%d]", i), Want: want, Got: gs})
 		}
+	}
+}
+
+func (r *run) expectShare(step string, se *ShareExpect) {
+	if r.parts.share == nil {
+		r.fail(Failure{Line: se.Line, Step: step, What: "share", Msg: "no routing policy: nothing is routed"})
+		return
+	}
+	central, total := r.parts.share.Counts()
+	if se.Decisions != nil && int64(*se.Decisions) != total {
+		r.fail(Failure{Line: se.Line, Step: step, What: "share decisions", Want: strconv.Itoa(*se.Decisions), Got: strconv.FormatInt(total, 10)})
+	}
+	if total == 0 {
+		r.fail(Failure{Line: se.Line, Step: step, What: "share", Want: fmtFloat(se.Value), Got: "no data (no routing decisions)"})
+		return
+	}
+	got := r.parts.share.Ratio()
+	if math.Abs(got-se.Value) > se.Tolerance {
+		want := fmtFloat(se.Value)
+		if se.Tolerance > 0 {
+			want += " ± " + fmtFloat(se.Tolerance)
+		}
+		r.fail(Failure{Line: se.Line, Step: step, What: "share", Want: want, Got: fmt.Sprintf("%s (%d of %d centralised)", fmtFloat(got), central, total)})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kesu-go/kesu/complaint"
 	"github.com/kesu-go/kesu/internal/policyfile"
+	"github.com/kesu-go/kesu/routing"
 )
 
 // Scenario is a parsed scenario file: where the story starts, the policy it
@@ -43,7 +44,8 @@ type Scenario struct {
 	// Steps are run in order.
 	Steps []Step
 
-	dir string // directory of File, for relative paths
+	dir     string          // directory of File, for relative paths
+	routing *routing.Policy // Policy compiled by the routing package
 }
 
 // Outage is an outage event (停电) a utility scenario declares: its area,
@@ -109,6 +111,18 @@ type Expect struct {
 	Ledger     []LedgerExpect
 	KPIs       []KPIExpect
 	Sanctions  []SanctionExpect
+	// Share checks the centralised-handling share (DOMAIN.md R12) of the
+	// routing decisions so far.
+	Share *ShareExpect
+}
+
+// ShareExpect checks the share of routing decisions handled by a
+// centralised centre, within Tolerance, and optionally the decision count.
+type ShareExpect struct {
+	Value     float64
+	Tolerance float64
+	Decisions *int
+	Line      int
 }
 
 // TicketExpect checks a ticket's state. Only what is set is checked.
@@ -371,6 +385,13 @@ type rawExpect struct {
 	Ledger     []rawLedger   `yaml:"ledger"`
 	KPIs       []rawKPI      `yaml:"kpis"`
 	Sanctions  []rawSanction `yaml:"sanctions"`
+	Share      *rawShare     `yaml:"share"`
+}
+
+type rawShare struct {
+	Value     *float64 `yaml:"value"`
+	Tolerance float64  `yaml:"tolerance"`
+	Decisions *int     `yaml:"decisions"`
 }
 
 type rawWarning struct {
@@ -454,6 +475,13 @@ func (p *parser) scenario(root *yaml.Node, raw *rawScenario) *Scenario {
 		}
 	}
 	s.Policy = p.policy(raw.Policy.n, s.dir)
+	if s.Policy != nil {
+		pol, err := routing.Compile(s.Policy)
+		if err != nil {
+			p.addErr(err)
+		}
+		s.routing = pol
+	}
 	seen := map[string]bool{}
 	for i, c := range raw.Customers {
 		path := fmt.Sprintf("customers[%d]", i)
@@ -909,7 +937,7 @@ func (p *parser) expect(n *yaml.Node, path string, r *rawExpect, refs map[string
 	ticketKeys := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch n.Content[i].Value {
-		case "ticket", "warnings", "no_warnings", "ledger", "kpis", "sanctions":
+		case "ticket", "warnings", "no_warnings", "ledger", "kpis", "sanctions", "share":
 		default:
 			ticketKeys = true
 		}
@@ -1000,7 +1028,15 @@ func (p *parser) expect(n *yaml.Node, path string, r *rawExpect, refs map[string
 		}
 		ex.Sanctions = append(ex.Sanctions, SanctionExpect{Partner: s.Partner, Action: s.Action, Months: s.Months, Line: sn.Line})
 	}
-	if ex.Ticket == nil && len(ex.Warnings)+len(ex.NoWarnings)+len(ex.Ledger)+len(ex.KPIs)+len(ex.Sanctions) == 0 {
+	if r.Share != nil {
+		sn := value(n, "share")
+		if r.Share.Value == nil || *r.Share.Value < 0 || *r.Share.Value > 1 {
+			p.errorf(sn, path+".share.value", "required: a share between 0 and 1")
+		} else {
+			ex.Share = &ShareExpect{Value: *r.Share.Value, Tolerance: r.Share.Tolerance, Decisions: r.Share.Decisions, Line: sn.Line}
+		}
+	}
+	if ex.Ticket == nil && ex.Share == nil && len(ex.Warnings)+len(ex.NoWarnings)+len(ex.Ledger)+len(ex.KPIs)+len(ex.Sanctions) == 0 {
 		p.errorf(n, path, "nothing to check")
 	}
 	return ex

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/routing"
 )
 
 // ErrNotAvailable is returned (wrapped) for a scenario feature whose kesu
@@ -26,15 +27,17 @@ type parts struct {
 	observers []kesu.Observer
 	tickers   []kesu.Ticker
 
+	share      *routing.Share // nil without a routing policy
+	categories *complaint.Taxonomy
+
 	warnings  func() ([]WarningView, error)
 	kpi       func(name, scope, period string, now time.Time) (KPIView, error)
 	sanctions func() ([]SanctionView, error)
 }
 
-// routingSections, warningSections and scoringSections are the policy
-// sections each part reads.
+// warningSections and scoringSections are the policy sections each part
+// reads.
 var (
-	routingSections = []string{"tags", "routes", "queues", "sla", "authorisation", "transfers"}
 	warningSections = []string{"warnings", "grades", "ledger"}
 	scoringSections = []string{"kpis", "targets", "appraisal", "pay", "sanctions", "reports", "customers"}
 )
@@ -50,11 +53,15 @@ func buildParts(s *Scenario, clock *Clock, dir *complaint.Directory) (*parts, er
 	if s.Policy == nil {
 		return p, nil
 	}
-	for _, sec := range routingSections {
-		if s.Policy.Has(sec) {
-			return nil, fmt.Errorf("policy section %s: %w", sec, notLanded("routing"))
-		}
-	}
+	pol := s.routing
+	hist, load := routing.NewHistory(), routing.NewWorkload()
+	st := routing.NewStage(pol, routing.Options{History: hist, Workload: load})
+	p.share = new(routing.Share)
+	p.categories = pol.Categories()
+	p.stages = append(p.stages, st)
+	p.guards = append(p.guards, st.Guard())
+	p.observers = append(p.observers, hist, load, p.share)
+	p.tickers = append(p.tickers, hist)
 	if slices.ContainsFunc(warningSections, s.Policy.Has) || len(s.Outages) > 0 {
 		return nil, notLanded("warning")
 	}

@@ -154,7 +154,7 @@ func (s *Scenario) Check(ctx context.Context) *Result {
 	}
 	r.parts = p
 	r.eng = kesu.New(kesu.Config{
-		Now: r.clock.Now, Customers: dir, NewID: complaint.Sequence("T"),
+		Now: r.clock.Now, Customers: dir, NewID: complaint.Sequence("T"), Categories: p.categories,
 		Logger: slog.New(slog.DiscardHandler),
 		Stages: p.stages, Guards: p.guards, Observers: p.observers, Tickers: p.tickers,
 	})

@@ -188,3 +188,7 @@ func TestClock(t *testing.T) {
 	c.Set(t0)
 	assert.Equal(t, t0, c.Now())
 }
+
+func TestRoutedScenario(t *testing.T) {
+	scenario.Run(t, "testdata/routed.yaml")
+}
