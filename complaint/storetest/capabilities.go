@@ -303,7 +303,7 @@ func testRetain(t *testing.T, s complaint.Store) {
 	if jj, ok := s.(complaint.Journal); ok {
 		j = jj
 		require.NoError(t, j.AppendRecords(ctx, "consent/C1", 0, []complaint.Record{
-			rec("consent/C1", 1, "consent", year(2027), `{"recording":"rec-1.wav","subscriber":"13800000000"}`),
+			rec("consent/C1", 1, "consent", year(2028), `{"recording":"rec-1.wav","subscriber":"13800000000"}`),
 			rec("consent/C1", 2, "consent", year(2029), `{"recording":"rec-2.wav","subscriber":"13800000000"}`),
 		}))
 		require.NoError(t, j.AppendRecords(ctx, "contact/K1", 0, []complaint.Record{
@@ -336,7 +336,7 @@ func testRetain(t *testing.T, s complaint.Store) {
 	assert.Equal(t, 2, rep.Events)
 	assert.True(t, rep.ConsentCutoff.Equal(now.AddDate(-2, 0, 0)))
 	if j != nil {
-		assert.Equal(t, 1, rep.Records, "the 2027 consent record is older than two years; the 2029 one is kept")
+		assert.Equal(t, 1, rep.Records, "the 2028 consent record is older than two years; the 2029 one, past the 1-year cutoff, is kept")
 		cs, err := j.Records(ctx, "consent/C1")
 		require.NoError(t, err)
 		assert.Empty(t, cs[0].Data)
