@@ -204,15 +204,31 @@ func (c *compiler) decode(section string, v any) bool {
 		var e *policyfile.Error
 		switch {
 		case errors.As(err, &es):
-			c.errs = append(c.errs, es...)
+			for _, e := range es {
+				c.errs = append(c.errs, relined(e))
+			}
 		case errors.As(err, &e):
-			c.errs = append(c.errs, e)
+			c.errs = append(c.errs, relined(e))
 		default:
 			c.errs = append(c.errs, &policyfile.Error{File: c.f.Name, Line: c.f.Line(section), Path: section, Msg: err.Error()})
 		}
 		return false
 	}
 	return true
+}
+
+// relined moves a "line N: " prefix of a value's own error (Span, Yuan)
+// into the error's line.
+func relined(e *policyfile.Error) *policyfile.Error {
+	if rest, ok := strings.CutPrefix(e.Msg, "line "); ok {
+		var n int
+		if _, err := fmt.Sscanf(rest, "%d:", &n); err == nil {
+			if _, msg, ok := strings.Cut(rest, ": "); ok {
+				e.Line, e.Msg = n, msg
+			}
+		}
+	}
+	return e
 }
 
 func (c *compiler) compile() {
