@@ -1,0 +1,654 @@
+package warning
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// The key families of the batch detector (DESIGN.md): region-L3 ×
+// sub-category, region-L2 × category, partner × region-L1, product; and the
+// province × category parent, kept for cold starts and never tested.
+const (
+	famFine    uint8 = iota // region L3 × category L2
+	famCoarse               // region L2 × category L1
+	famPartner              // partner × region L1
+	famProduct              // product
+	famTop                  // region L1 × category L1 (parent only)
+)
+
+var famNames = [...]string{"region-L3×sub-category", "region-L2×category", "partner×region-L1", "product", "region-L1×category"}
+
+const (
+	quarter     = 15 * 60 // seconds
+	ringQ       = 96      // quarters in the 24h ring
+	ringH       = 672     // hours in the four-week ring
+	week        = 168     // hours
+	excluded    = 255     // an hour slot excluded from the baseline (a warning was open)
+	maxCount    = 254     // counts saturate here
+	nMembers    = 8       // recent members kept per key
+	idRing      = 1 << 16 // recent ticket ids kept for evidence
+	priorWeight = 2.0     // pseudo-weeks of the smoothed prior in the hour-of-week mean
+)
+
+type bkey struct {
+	fam  uint8
+	a, b string
+}
+
+type member struct {
+	seq  uint32 // position in the id ring
+	cust uint32 // customer hash
+	q    uint32 // quarter index
+}
+
+// series is the state of one aggregate key: a 24-hour ring of 15-minute
+// counts, a four-week ring of hourly counts (the hour-of-week baseline), a
+// dispersion estimate and the last few members. About 0.9 KB.
+type series struct {
+	key           bkey
+	parent        int32
+	born          int64 // hour index of the first ticket
+	q             int64 // current quarter index (unix / 900)
+	last          int64 // unix seconds of the last ticket
+	lastFire      int64 // unix seconds when the test last passed
+	total         uint32
+	parentAtBirth uint32
+	sum24         int32
+	sumH          int32 // sum of valid hour slots
+	nH            int16 // valid hour slots
+	openKids      int16
+	kids          int32 // live child keys
+	phi           float32
+	phiDays       uint16
+	dayObs        float32
+	dayExp        float32
+	dayExcl       bool
+	excl          bool // the current hour overlaps an open warning
+	open          bool
+	live          bool
+	mhead         uint8
+	mlen          uint8
+	cacheQ        int64
+	curMean       float32
+	cacheFull     [4]float32
+	members       [nMembers]member
+	quarters      [ringQ]uint8
+	hours         [ringH]uint8
+}
+
+// batch is the batch / mass-complaint detector (R17).
+type batch struct {
+	cfg     *Config
+	windows []int // in quarters
+	perDay  []float64
+	kinds   [8]complaint.Kind
+	index   map[bkey]int32
+	s       []series
+	free    []int32
+	tested  int // live series in tested families
+
+	ids [idRing]string
+	seq uint32
+
+	found []finding // scratch
+}
+
+func newBatch(cfg *Config) *batch {
+	b := &batch{cfg: cfg, index: make(map[bkey]int32)}
+	for _, w := range cfg.Batch.Windows {
+		k := int((time.Duration(w) + 15*time.Minute - 1) / (15 * time.Minute))
+		if k < 1 {
+			k = 1
+		}
+		// A window covers the current (partial) bucket and k-1 whole ones
+		// before it, so "15m" spans 15 to 30 minutes and "24h" 23h45m to 24h.
+		if k < 2 {
+			k = 2
+		}
+		if k > ringQ {
+			k = ringQ
+		}
+		b.windows = append(b.windows, k)
+		b.perDay = append(b.perDay, float64(ringQ)/float64(k))
+	}
+	copy(b.kinds[:], []complaint.Kind{complaint.KindComplaint, complaint.KindEscalated, complaint.KindReport, complaint.KindFaultReport})
+	return b
+}
+
+func (b *batch) counts(k complaint.Kind) bool {
+	for _, x := range b.kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *batch) lookup(k bkey, parent int32, hour int64) int32 {
+	if i, ok := b.index[k]; ok {
+		return i
+	}
+	var i int32
+	if n := len(b.free); n > 0 {
+		i = b.free[n-1]
+		b.free = b.free[:n-1]
+		b.s[i] = series{}
+	} else {
+		b.s = append(b.s, series{})
+		i = int32(len(b.s) - 1)
+	}
+	s := &b.s[i]
+	s.key, s.parent, s.born, s.live, s.phi = k, parent, hour, true, 1
+	s.q = hour * 4
+	s.cacheQ = -1
+	if parent >= 0 {
+		s.parentAtBirth = b.s[parent].total
+		b.s[parent].kids++
+	}
+	b.index[k] = i
+	if k.fam != famTop {
+		b.tested++
+	}
+	return i
+}
+
+// observe counts a new ticket and tests its keys.
+func (b *batch) observe(t *complaint.Ticket, m *Monitor) {
+	if !b.counts(t.Kind) || t.Category == "" || t.Region == "" {
+		return
+	}
+	at := t.ReceivedAt
+	now := at.Unix()
+	q := floorDiv(now, quarter)
+	hour := floorDiv(q, 4)
+	b.seq++
+	b.ids[b.seq&(idRing-1)] = t.ID
+	cust := uint32(hash2(t.Customer, ""))
+	if t.Customer == "" {
+		cust = uint32(hash2(t.ID, "#"))
+	}
+	reg1, reg2, reg3 := complaint.Truncate(t.Region, 1), complaint.Truncate(t.Region, 2), complaint.Truncate(t.Region, 3)
+	cat1, cat2 := complaint.Truncate(t.Category, 1), complaint.Truncate(t.Category, 2)
+	top := b.lookup(bkey{famTop, reg1, cat1}, -1, hour)
+	coarse := b.lookup(bkey{famCoarse, reg2, cat1}, top, hour)
+	fine := b.lookup(bkey{famFine, reg3, cat2}, coarse, hour)
+	b.add(top, q, now, cust)
+	b.add(coarse, q, now, cust)
+	b.add(fine, q, now, cust)
+	// Test the coarse key first so a parent burst can inhibit its child.
+	b.test(coarse, q, now, at, t, m)
+	b.test(fine, q, now, at, t, m)
+	if t.Partner != "" {
+		i := b.lookup(bkey{famPartner, t.Partner, reg1}, -1, hour)
+		b.add(i, q, now, cust)
+		b.test(i, q, now, at, t, m)
+	}
+	if t.Product != "" {
+		i := b.lookup(bkey{famProduct, t.Product, ""}, -1, hour)
+		b.add(i, q, now, cust)
+		b.test(i, q, now, at, t, m)
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// add rolls the key's rings forward to quarter q and counts one ticket.
+func (b *batch) add(i int32, q, now int64, cust uint32) {
+	s := &b.s[i]
+	b.advance(s, q)
+	slot := q
+	if q < s.q { // late ticket: count it in its bucket if still in the ring
+		if s.q-q >= ringQ {
+			slot = -1
+		}
+	}
+	if slot >= 0 {
+		p := &s.quarters[slot%ringQ]
+		if *p < maxCount {
+			*p++
+			s.sum24++
+		}
+	}
+	if now > s.last {
+		s.last = now
+	}
+	s.total++
+	s.members[s.mhead] = member{seq: b.seq, cust: cust, q: uint32(q)}
+	s.mhead = (s.mhead + 1) % nMembers
+	if s.mlen < nMembers {
+		s.mlen++
+	}
+}
+
+// advance moves s to quarter q, closing hours into the four-week ring.
+func (b *batch) advance(s *series, q int64) {
+	if q <= s.q {
+		return
+	}
+	oldH, newH := floorDiv(s.q, 4), floorDiv(q, 4)
+	if newH > oldH {
+		// Close the current hour from its quarters, then the empty hours after it.
+		var c int
+		for j := int64(0); j < 4; j++ {
+			c += int(s.quarters[(oldH*4+j)%ringQ])
+		}
+		b.closeHour(s, oldH, c, s.excl)
+		s.excl = s.open
+		n := newH - oldH - 1
+		if n > ringH {
+			n = ringH
+		}
+		for h := newH - n; h < newH; h++ {
+			b.closeHour(s, h, 0, s.open)
+		}
+	}
+	n := q - s.q
+	if n > ringQ {
+		n = ringQ
+	}
+	for x := q - n + 1; x <= q; x++ {
+		p := &s.quarters[x%ringQ]
+		s.sum24 -= int32(*p)
+		*p = 0
+	}
+	s.q = q
+}
+
+func (b *batch) closeHour(s *series, h int64, c int, excl bool) {
+	if h < s.born {
+		return
+	}
+	if !excl {
+		mu := b.hourMean(s, h)
+		s.dayObs += float32(c)
+		s.dayExp += float32(mu)
+	} else {
+		s.dayExcl = true
+	}
+	slot := &s.hours[h%ringH]
+	if h-ringH >= s.born && *slot != excluded {
+		s.sumH -= int32(*slot)
+		s.nH--
+	}
+	if excl {
+		*slot = excluded
+	} else {
+		if c > maxCount {
+			c = maxCount
+		}
+		*slot = uint8(c)
+		s.sumH += int32(c)
+		s.nH++
+	}
+	if h%24 == 23 { // a day closes: update the dispersion estimate
+		if !s.dayExcl && s.dayExp > 0.5 && s.nH >= week {
+			d := float64(s.dayObs - s.dayExp)
+			r := d * d / float64(s.dayExp)
+			if r > b.cfg.Batch.MaxDispersion*3 {
+				r = b.cfg.Batch.MaxDispersion * 3
+			}
+			s.phi += float32((r - float64(s.phi)) / 14)
+			if s.phiDays < 1000 {
+				s.phiDays++
+			}
+		}
+		s.dayObs, s.dayExp, s.dayExcl = 0, 0, false
+	}
+}
+
+// own returns the mean of the same hour of the week over the weeks still in
+// the ring, and how many weeks that is.
+func (s *series) own(h int64) (sum float64, n int) {
+	closed := floorDiv(s.q, 4) // hours before this are closed
+	for w := int64(1); w <= 4; w++ {
+		hh := h - w*week
+		if hh < s.born || hh >= closed || hh <= closed-1-ringH {
+			continue
+		}
+		if v := s.hours[hh%ringH]; v != excluded {
+			sum += float64(v)
+			n++
+		}
+	}
+	return sum, n
+}
+
+func (s *series) rate() float64 {
+	if s.nH <= 0 {
+		return 0
+	}
+	return float64(s.sumH) / float64(s.nH)
+}
+
+// hourMean is the expected count in hour h: the same hour of the week over
+// the last four weeks, shrunk toward the key's overall hourly rate shaped by
+// its parent's hour-of-week profile; young keys borrow from their parent.
+func (b *batch) hourMean(s *series, h int64) float64 {
+	sum, n := s.own(h)
+	shape := 1.0
+	var p *series
+	if s.parent >= 0 {
+		p = &b.s[s.parent]
+		if pr := p.rate(); pr > 0 {
+			if ps, pn := p.own(h); pn > 0 {
+				shape = (ps/float64(pn) + pr) / (2 * pr)
+			}
+		}
+	}
+	r := s.rate()
+	age := float64(floorDiv(s.q, 4) - s.born + 1)
+	if s.nH < week {
+		// Cold: assume at least a day of exposure for the rate so far.
+		r = math.Max(r, float64(s.total)/math.Max(age, 24))
+	}
+	mean := (sum + priorWeight*r*shape) / (float64(n) + priorWeight)
+	if s.nH < week && p != nil && p.nH > 0 {
+		// Cold start from the parent: its expected count times this key's share.
+		since := float64(p.total - s.parentAtBirth)
+		share := (float64(s.total) + 0.5) / (since + 1)
+		if share > 1 {
+			share = 1
+		}
+		pm := b.parentMean(p, h) * share
+		wOwn := float64(s.nH) / week
+		mean = wOwn*mean + (1-wOwn)*pm
+	}
+	return mean
+}
+
+func (b *batch) parentMean(p *series, h int64) float64 {
+	sum, n := p.own(h)
+	return (sum + priorWeight*p.rate()) / (float64(n) + priorWeight)
+}
+
+func (b *batch) dispersion(s *series) float64 {
+	phi := float64(s.phi)
+	if s.phiDays < 7 && s.parent >= 0 {
+		phi = math.Max(phi, float64(b.s[s.parent].phi))
+	}
+	return math.Min(math.Max(1, phi), b.cfg.Batch.MaxDispersion)
+}
+
+// expected returns the expected count of window j (k quarters) at time now.
+func (b *batch) expected(s *series, j int, now int64) float64 {
+	if s.cacheQ != s.q {
+		s.cacheQ = s.q
+		curH := floorDiv(s.q, 4)
+		s.curMean = float32(b.hourMean(s, curH))
+		for jj, k := range b.windows {
+			var sum, m float64
+			lastH := int64(math.MinInt64)
+			for i := 1; i < k; i++ {
+				hh := floorDiv(s.q-int64(i), 4)
+				if hh != lastH {
+					m, lastH = b.hourMean(s, hh), hh
+				}
+				sum += m / 4
+			}
+			s.cacheFull[jj] = float32(sum)
+		}
+	}
+	f := float64(now-s.q*quarter) / quarter
+	f = math.Min(math.Max(f, 1.0/15), 1)
+	return float64(s.cacheFull[j]) + f*float64(s.curMean)/4
+}
+
+func (b *batch) window(s *series, k int) int {
+	if k >= ringQ {
+		return int(s.sum24)
+	}
+	var c int
+	for i := 0; i < k; i++ {
+		c += int(s.quarters[(s.q-int64(i))%ringQ])
+	}
+	return c
+}
+
+func (b *batch) customers(s *series, k int) int {
+	var seen [nMembers]uint32
+	n := 0
+	from := uint32(s.q - int64(k) + 1)
+	for i := 0; i < int(s.mlen); i++ {
+		m := s.members[i]
+		if m.q < from {
+			continue
+		}
+		if !slices.Contains(seen[:n], m.cust) {
+			seen[n] = m.cust
+			n++
+		}
+	}
+	return n
+}
+
+func (b *batch) alpha(j int, budget float64) float64 {
+	k := b.tested
+	if k < 100 {
+		k = 100
+	}
+	return budget / (float64(k) * float64(len(b.windows)) * b.perDay[j])
+}
+
+// test runs the tail tests of key i after ticket t and reports to m.
+func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m *Monitor) {
+	s := &b.s[i]
+	if s.open && now-s.lastFire > int64(time.Duration(b.cfg.Batch.Quiet)/time.Second) {
+		b.end(i, at, m)
+	}
+	bestJ, bestScore := -1, 0.0
+	var bestP, bestMu float64
+	var bestObs int
+	budget := b.cfg.Batch.Budget
+	for j, k := range b.windows {
+		obs := b.window(s, k)
+		if obs < b.cfg.Batch.MinTickets {
+			continue
+		}
+		mu := math.Max(b.expected(s, j, now), 1e-3)
+		phi := b.dispersion(s)
+		if float64(obs) < mu+2*math.Sqrt(phi*mu)+1 {
+			continue
+		}
+		if b.customers(s, k) < b.cfg.Batch.MinCustomers {
+			continue
+		}
+		p := Tail(obs, mu, phi)
+		a := b.alpha(j, float64(budget["III"]))
+		if p >= a {
+			continue
+		}
+		if sc := math.Log(p / a); bestJ < 0 || sc < bestScore {
+			bestJ, bestScore, bestP, bestMu, bestObs = j, sc, p, mu, obs
+		}
+	}
+	if bestJ < 0 {
+		if s.open {
+			m.member(KindBatch, b.fingerprint(s), t, at)
+		}
+		return
+	}
+	s.lastFire = now
+	wasOpen := s.open
+	grade := GradeIII
+	switch {
+	case bestP < b.alpha(bestJ, float64(budget["I"])):
+		grade = GradeI
+	case bestP < b.alpha(bestJ, float64(budget["II"])):
+		grade = GradeII
+	}
+	if wasOpen {
+		// Only the grade can change; members are added by member().
+		m.member(KindBatch, b.fingerprint(s), t, at)
+		m.regrade(KindBatch, b.fingerprint(s), grade, bestP, at)
+		return
+	}
+	f := b.finding(s, bestJ, bestObs, bestMu, bestP, grade, at)
+	s.open = true
+	s.excl = true
+	parentFP := ""
+	if s.key.fam == famFine && s.parent >= 0 {
+		p := &b.s[s.parent]
+		p.openKids++
+		if p.open {
+			parentFP = b.fingerprint(p)
+		}
+	}
+	f.parent = parentFP
+	m.fire(&f)
+	if s.key.fam == famCoarse {
+		m.inhibitChildren(f.fp, s.key.a, s.key.b)
+	}
+	if s.key.fam == famFine && s.parent >= 0 && parentFP == "" && b.s[s.parent].openKids >= 2 {
+		b.rollup(s.parent, at, m)
+	}
+}
+
+// rollup raises the parent key when two or more of its children burst at once.
+func (b *batch) rollup(i int32, at time.Time, m *Monitor) {
+	p := &b.s[i]
+	j := len(b.windows) - 1
+	obs := b.window(p, b.windows[j])
+	mu := b.expected(p, j, at.Unix())
+	f := b.finding(p, j, obs, mu, Tail(obs, mu, b.dispersion(p)), GradeIII, at)
+	f.ev.Rule = "batch/rollup"
+	f.explain = "rolled up: " + strconv.Itoa(int(p.openKids)) + " child keys burst at once; " + f.explain
+	p.open, p.excl, p.lastFire = true, true, at.Unix()
+	m.fire(&f)
+	m.inhibitChildren(f.fp, p.key.a, p.key.b)
+}
+
+func (b *batch) end(i int32, at time.Time, m *Monitor) {
+	s := &b.s[i]
+	s.open = false
+	if s.key.fam == famFine && s.parent >= 0 {
+		b.s[s.parent].openKids--
+	}
+	m.end(b.fingerprint(s), at)
+}
+
+func (b *batch) labels(s *series) Key {
+	switch s.key.fam {
+	case famFine, famCoarse, famTop:
+		return NewKey("region", s.key.a, "category", s.key.b)
+	case famPartner:
+		return NewKey("partner", s.key.a, "region", s.key.b)
+	default:
+		return NewKey("product", s.key.a)
+	}
+}
+
+func (b *batch) fingerprint(s *series) string {
+	return Fingerprint(KindBatch, b.labels(s))
+}
+
+func (b *batch) finding(s *series, j, obs int, mu, p float64, g Grade, at time.Time) finding {
+	k := b.windows[j]
+	wname := formatDuration(time.Duration(b.cfg.Batch.Windows[j]))
+	var tickets []string
+	from := uint32(s.q - int64(k) + 1)
+	for n := 0; n < int(s.mlen); n++ {
+		mm := s.members[(int(s.mhead)+nMembers-int(s.mlen)+n)%nMembers]
+		if mm.q >= from && b.seq-mm.seq < idRing {
+			tickets = append(tickets, b.ids[mm.seq&(idRing-1)])
+		}
+	}
+	key := b.labels(s)
+	phi := b.dispersion(s)
+	a := b.alpha(j, float64(b.cfg.Batch.Budget["III"]))
+	ev := Evidence{
+		Window: wname, From: time.Unix((s.q-int64(k)+1)*quarter, 0).In(at.Location()), To: at,
+		Observed: obs, Baseline: round3(mu), Dispersion: round3(phi), PValue: p, Threshold: a,
+		Customers: b.customers(s, k), Tickets: tickets, Members: len(tickets), Rule: "batch/" + wname,
+	}
+	if mu > 0 {
+		ev.Ratio = round3(float64(obs) / mu)
+	}
+	var sb strings.Builder
+	sb.WriteString(strconv.Itoa(obs))
+	sb.WriteString(" tickets in ")
+	sb.WriteString(wname)
+	sb.WriteString(" at ")
+	sb.WriteString(famNames[s.key.fam])
+	sb.WriteString(" ")
+	sb.WriteString(key.String())
+	sb.WriteString(" against ")
+	sb.WriteString(strconv.FormatFloat(mu, 'f', 2, 64))
+	sb.WriteString(" expected (φ=")
+	sb.WriteString(strconv.FormatFloat(phi, 'f', 2, 64))
+	sb.WriteString(", p=")
+	sb.WriteString(strconv.FormatFloat(p, 'g', 3, 64))
+	sb.WriteString(" < ")
+	sb.WriteString(strconv.FormatFloat(a, 'g', 3, 64))
+	sb.WriteString(")")
+	return finding{kind: KindBatch, key: key, fp: Fingerprint(KindBatch, key), at: at, grade: g, ev: ev,
+		explain: sb.String(), tag: TagBatch,
+		env: GradeEnv{Region: key.Get("region"), Category: key.Get("category"), Partner: key.Get("partner"), Product: key.Get("product")}}
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// sweep ends quiet warnings and drops keys idle longer than the TTL.
+func (b *batch) sweep(now time.Time, m *Monitor) {
+	ttl := int64(time.Duration(b.cfg.Batch.IdleTTL) / time.Second)
+	quiet := int64(time.Duration(b.cfg.Batch.Quiet) / time.Second)
+	n := now.Unix()
+	// Sorted for deterministic end order.
+	var ends []int32
+	for i := range b.s {
+		s := &b.s[i]
+		if !s.live {
+			continue
+		}
+		if s.open && n-s.lastFire > quiet {
+			ends = append(ends, int32(i))
+		}
+	}
+	slices.SortFunc(ends, func(x, y int32) int { return strings.Compare(b.fingerprint(&b.s[x]), b.fingerprint(&b.s[y])) })
+	for _, i := range ends {
+		b.end(i, now, m)
+	}
+	for i := range b.s {
+		s := &b.s[i]
+		if !s.live || s.open || s.openKids > 0 || n-s.last <= ttl {
+			continue
+		}
+		// A parent outlives its children: keep it while one refers to it.
+		if s.kids > 0 {
+			continue
+		}
+		if s.parent >= 0 {
+			b.s[s.parent].kids--
+		}
+		delete(b.index, s.key)
+		if s.key.fam != famTop {
+			b.tested--
+		}
+		s.live = false
+		b.free = append(b.free, int32(i))
+	}
+}
+
+// fires re-tests a key for a look-back: whether any window is over its
+// grade III threshold now.
+func (b *batch) fires(key Key, now time.Time) bool {
+	for i := range b.s {
+		s := &b.s[i]
+		if s.live && keyEqual(b.labels(s), key) {
+			return s.open
+		}
+	}
+	return false
+}
+
+func keyEqual(a, b Key) bool { return slices.Equal(a, b) }

@@ -1,0 +1,350 @@
+package warning
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// repEntry is one customer × sub-category: the last few contact times.
+// 24 bytes of value (see BENCHMARKS.md for the measured cost per entry).
+type repEntry struct {
+	times  [4]uint32 // unix minutes, newest at head
+	head   uint8
+	n      uint8
+	warned bool
+}
+
+// repeats is the repeat-contact detector (R15, R16): customer × sub-category
+// over 7 and 30 days, keyed by a 64-bit hash (state bounded by an idle TTL).
+type repeats struct {
+	cfg  *Config
+	m    map[uint64]repEntry
+	peak int
+}
+
+func newRepeats(cfg *Config) *repeats { return &repeats{cfg: cfg, m: make(map[uint64]repEntry)} }
+
+// observe counts the contact and returns how many earlier contacts on the
+// same issue fall within 30 days (-1 without a customer).
+func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
+	if t.Customer == "" || t.Category == "" {
+		return -1
+	}
+	cat := complaint.Truncate(t.Category, 2)
+	k := hash2(t.Customer, cat)
+	e := r.m[k]
+	now := uint32(t.ReceivedAt.Unix() / 60)
+	var n7, n30 int
+	for i := 0; i < int(e.n); i++ {
+		d := now - e.times[i]
+		if int32(d) < 0 {
+			d = 0
+		}
+		if d <= 7*24*60 {
+			n7++
+		}
+		if d <= 30*24*60 {
+			n30++
+		}
+	}
+	e.head = (e.head + 1) % 4
+	e.times[e.head] = now
+	if e.n < 4 {
+		e.n++
+	}
+	fire := n7 >= r.cfg.Repeat.Within7 || n30 >= r.cfg.Repeat.Within30
+	if fire && !e.warned {
+		e.warned = true
+		r.m[k] = e
+		r.fire(t, cat, n7, n30, m)
+	} else {
+		r.m[k] = e
+		if fire {
+			m.member(KindRepeat, Fingerprint(KindRepeat, NewKey("customer", t.Customer, "category", cat)), t, t.ReceivedAt)
+		}
+	}
+	if len(r.m) > r.peak {
+		r.peak = len(r.m)
+	}
+	return n30
+}
+
+func (r *repeats) fire(t *complaint.Ticket, cat string, n7, n30 int, m *Monitor) {
+	key := NewKey("customer", t.Customer, "category", cat)
+	rule, g := "repeat/30d", GradeIV
+	if n7 >= r.cfg.Repeat.Within7 {
+		rule, g = "repeat/7d", GradeIII
+	}
+	f := finding{kind: KindRepeat, key: key, fp: Fingerprint(KindRepeat, key), at: t.ReceivedAt, grade: g,
+		ev: Evidence{Window: strings.TrimPrefix(rule, "repeat/"), Observed: n30 + 1, Tickets: []string{t.ID}, Members: 1, Rule: rule, Customers: 1},
+		explain: "customer " + t.Customer + " contacted again on " + cat + ": " + strconv.Itoa(n7) + " earlier contacts in 7 days, " +
+			strconv.Itoa(n30) + " in 30 days",
+		env: GradeEnv{Customer: t.Customer, Category: cat, Region: t.Region}}
+	m.fire(&f)
+}
+
+func (r *repeats) sweep(now time.Time, m *Monitor) {
+	cut := uint32(now.Add(-30*24*time.Hour).Unix() / 60)
+	week := uint32(now.Add(-7*24*time.Hour).Unix() / 60)
+	for k, e := range r.m {
+		newest := e.times[e.head]
+		if newest < cut {
+			delete(r.m, k)
+			continue
+		}
+		if e.warned && newest < week {
+			e.warned = false
+			r.m[k] = e
+		}
+	}
+	// Go maps do not shrink: rebuild one that fell well below its peak.
+	if r.peak > 1024 && len(r.m) < r.peak/4 {
+		n := make(map[uint64]repEntry, len(r.m))
+		for k, e := range r.m {
+			n[k] = e
+		}
+		r.m, r.peak = n, len(n)
+	}
+	// Repeat warnings end a week after they were last fed.
+	for _, fp := range m.sortedActive(KindRepeat) {
+		if a := m.active[fp]; now.Sub(a.w.UpdatedAt) > 7*24*time.Hour {
+			m.end(fp, now)
+		}
+	}
+}
+
+// escState is what the escalation score keeps per customer.
+type escState struct {
+	last  uint32 // unix minutes of the last contact
+	prior uint8  // regulator escalations seen in the stream
+	score int16  // last score
+	open  bool   // a warning is open
+}
+
+// escalation is the escalation-tendency detector (R16): an additive,
+// explainable point score per customer, graded by thresholds.
+type escalation struct {
+	cfg       *Config
+	customers complaint.Customers
+	m         map[uint64]escState
+	peak      int
+	pts       [9]int
+	gI, gII   int
+	gIII      int
+	maxProf   int
+	points    []Point // scratch
+}
+
+func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
+	e := &escalation{cfg: cfg, customers: cs, m: make(map[uint64]escState)}
+	e.gI, e.gII, e.gIII = cfg.Escalation.Grades["I"], cfg.Escalation.Grades["II"], cfg.Escalation.Grades["III"]
+	p := cfg.Escalation.Points
+	e.maxProf = p[PointPrior] + p[PointProfessional] + p[PointSensitive]
+	return e
+}
+
+// observe re-scores the customer of t after e. n30 is the number of
+// earlier contacts on the same issue in 30 days (-1 when not known).
+func (x *escalation) observe(e *complaint.Event, t *complaint.Ticket, n30 int, m *Monitor) {
+	if t.Customer == "" {
+		return
+	}
+	k := hash2(t.Customer, "")
+	st := x.m[k]
+	at := e.At
+	bump := e.Type == complaint.EventEscalated
+	if e.Type == complaint.EventReceived {
+		at = t.ReceivedAt
+		bump = t.Channel.Regulator() || t.Kind == complaint.KindEscalated
+	}
+	st.last = uint32(at.Unix() / 60)
+	x.m[k] = st
+	if len(x.m) > x.peak {
+		x.peak = len(x.m)
+	}
+	x.score(t, st, n30, false, at, m)
+	if bump {
+		st = x.m[k]
+		if st.prior < 255 {
+			st.prior++
+		}
+		x.m[k] = st
+	}
+}
+
+// deadline is called when a ticket has used its countdown share.
+func (x *escalation) deadline(t *complaint.Ticket, at time.Time, m *Monitor) {
+	if t.Customer == "" {
+		return
+	}
+	st := x.m[hash2(t.Customer, "")]
+	x.score(t, st, -1, true, at, m)
+}
+
+func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool, at time.Time, m *Monitor) {
+	p := x.cfg.Escalation.Points
+	pts := x.points[:0]
+	add := func(rule string, n int, why string) {
+		if n != 0 {
+			pts = append(pts, Point{Rule: rule, Points: n, Why: why})
+		}
+	}
+	// Cheap part first: nothing here allocates unless a point is scored.
+	s := 0
+	if n30 > 0 {
+		s += p[PointRepeat] * min(n30, 3)
+	}
+	words := x.wordIn(t.Text)
+	if words != "" {
+		s += p[PointWords]
+	}
+	if t.Channel.Regulator() || t.Channel == complaint.ChannelMedia {
+		s += p[PointChannel]
+	}
+	s += p[PointUrge] * min(t.UrgeCount, 3)
+	dissat := t.ReopenCount > 0 || (t.Resolution.Satisfied != nil && !*t.Resolution.Satisfied)
+	if dissat {
+		s += p[PointDissatisfied]
+	}
+	if late {
+		s += p[PointDeadline]
+	}
+	prof := t.HasTag(string(complaint.FlagProfessional))
+	sens := t.HasTag(string(complaint.FlagSensitive))
+	if s == 0 && !prof && !sens && st.prior == 0 && !st.open {
+		return
+	}
+	var cust *complaint.Customer
+	if x.customers != nil && s+x.maxProf >= x.gIII {
+		if c, err := x.customers.Customer(context.Background(), t.Customer); err == nil {
+			cust = c
+		}
+	}
+	if n30 > 0 {
+		add(PointRepeat, p[PointRepeat]*min(n30, 3), strconv.Itoa(n30)+" earlier contacts on "+complaint.Truncate(t.Category, 2)+" in 30 days")
+	}
+	prior := int(st.prior)
+	if cust != nil {
+		prior = max(prior, cust.PriorEscalations)
+	}
+	if prior > 0 {
+		add(PointPrior, p[PointPrior], strconv.Itoa(prior)+" earlier regulator escalations")
+	}
+	if late {
+		add(PointDeadline, p[PointDeadline], "ticket "+t.ID+" has used 80% of its deadline")
+	}
+	if words != "" {
+		add(PointWords, p[PointWords], "the text mentions "+words)
+	}
+	if t.Channel.Regulator() || t.Channel == complaint.ChannelMedia {
+		add(PointChannel, p[PointChannel], "came in through "+string(t.Channel))
+	}
+	if prof || cust.Has(complaint.FlagProfessional) {
+		add(PointProfessional, p[PointProfessional], "professional complainant")
+	}
+	if sens || cust.Has(complaint.FlagSensitive) {
+		add(PointSensitive, p[PointSensitive], "sensitive customer")
+	}
+	if t.UrgeCount > 0 {
+		add(PointUrge, p[PointUrge]*min(t.UrgeCount, 3), "urged "+strconv.Itoa(t.UrgeCount)+" times")
+	}
+	if dissat {
+		add(PointDissatisfied, p[PointDissatisfied], "dissatisfied or reopened")
+	}
+	total := 0
+	for _, q := range pts {
+		total += q.Points
+	}
+	x.points = pts[:0]
+	g := GradeNone
+	switch {
+	case total >= x.gI:
+		g = GradeI
+	case total >= x.gII:
+		g = GradeII
+	case total >= x.gIII:
+		g = GradeIII
+	}
+	if g == GradeNone {
+		return
+	}
+	k := hash2(t.Customer, "")
+	st = x.m[k]
+	fp := Fingerprint(KindEscalation, NewKey("customer", t.Customer))
+	if st.open && int(st.score) >= total {
+		m.member(KindEscalation, fp, t, at)
+		return
+	}
+	st.open, st.score = true, int16(total)
+	x.m[k] = st
+	var b strings.Builder
+	b.WriteString("customer ")
+	b.WriteString(t.Customer)
+	b.WriteString(" scores ")
+	b.WriteString(strconv.Itoa(total))
+	b.WriteString(" escalation points (grade ")
+	b.WriteString(g.String())
+	b.WriteString("): ")
+	for i, q := range pts {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("+")
+		b.WriteString(strconv.Itoa(q.Points))
+		b.WriteString(" ")
+		b.WriteString(q.Why)
+	}
+	key := NewKey("customer", t.Customer)
+	f := finding{kind: KindEscalation, key: key, fp: fp, at: at, grade: g,
+		ev:      Evidence{Score: total, Points: append([]Point(nil), pts...), Tickets: []string{t.ID}, Members: 1, Rule: "escalation/score", Customers: 1},
+		explain: b.String(), tag: TagEscalation,
+		env: GradeEnv{Customer: t.Customer, Region: t.Region, Category: complaint.Truncate(t.Category, 2), Score: total}}
+	m.fire(&f)
+}
+
+func (x *escalation) wordIn(text string) string {
+	if text == "" {
+		return ""
+	}
+	for _, w := range x.cfg.Escalation.Words {
+		if strings.Contains(text, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+func (x *escalation) fires(customer string) bool {
+	st, ok := x.m[hash2(customer, "")]
+	return ok && st.open
+}
+
+func (x *escalation) sweep(now time.Time, m *Monitor) {
+	ttl := uint32(time.Duration(x.cfg.Escalation.IdleTTL) / time.Minute)
+	n := uint32(now.Unix() / 60)
+	for k, st := range x.m {
+		if n-st.last > ttl && int32(n-st.last) > 0 {
+			delete(x.m, k)
+		}
+	}
+	if x.peak > 1024 && len(x.m) < x.peak/4 {
+		c := make(map[uint64]escState, len(x.m))
+		for k, v := range x.m {
+			c[k] = v
+		}
+		x.m, x.peak = c, len(c)
+	}
+	for _, fp := range m.sortedActive(KindEscalation) {
+		if a := m.active[fp]; now.Sub(a.w.UpdatedAt) > time.Duration(x.cfg.Escalation.IdleTTL) {
+			m.end(a.w.Fingerprint, now)
+			if st, ok := x.m[hash2(a.w.Key.Get("customer"), "")]; ok {
+				st.open = false
+				x.m[hash2(a.w.Key.Get("customer"), "")] = st
+			}
+		}
+	}
+}

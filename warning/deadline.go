@@ -1,0 +1,249 @@
+package warning
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// The deadline stages, in Ticket.Deadlines order, plus the regulator's
+// appeal clock (a telecom customer may appeal to 12300 once a complaint has
+// gone unresolved that long).
+const (
+	stFirstContact = iota
+	stReply
+	stResolve
+	stRegulator
+	stAppeal
+	nStages
+)
+
+var stageNames = [nStages]string{"first-contact", "reply", "resolve", "regulator", "appeal"}
+
+// The alarm levels.
+const (
+	lvNone = iota
+	lvCountdown
+	lvOverdue
+	lvSevere
+)
+
+var levelNames = [...]string{"", "countdown", "overdue", "severe"}
+
+type dlTicket struct {
+	gen      uint32
+	paused   bool
+	received time.Time
+	pausedD  time.Duration
+	due      [nStages]time.Time
+	done     [nStages]bool
+	fired    [nStages]uint8
+	customer string
+	region   string
+	category string
+}
+
+type alarm struct {
+	at     int64 // unix nanoseconds
+	ticket string
+	gen    uint32
+	stage  uint8
+	level  uint8
+}
+
+// deadlines is the deadline detector (R18): a min-heap of alarms at the
+// countdown, overdue and severe shares of each stage's allowed time, paused
+// while the ticket waits on the customer.
+type deadlines struct {
+	cfg     *Config
+	cal     WorkingTime
+	tickets map[string]*dlTicket
+	heap    []alarm
+}
+
+func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
+	return &deadlines{cfg: cfg, cal: cal, tickets: make(map[string]*dlTicket)}
+}
+
+func (d *deadlines) shares() [4]float64 {
+	c := d.cfg.Deadline
+	return [4]float64{0, c.Countdown, c.Overdue, c.Severe}
+}
+
+// update follows the ticket's deadlines, pauses and completed stages.
+func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
+	st := d.tickets[t.ID]
+	if !t.Open() {
+		if st != nil {
+			delete(d.tickets, t.ID)
+			d.endAll(t.ID, t.UpdatedAt, m)
+		}
+		return
+	}
+	var due [nStages]time.Time
+	due[stFirstContact], due[stReply], due[stResolve], due[stRegulator] = t.Deadlines.FirstContact, t.Deadlines.Reply, t.Deadlines.Resolve, t.Deadlines.Regulator
+	if ap := time.Duration(*d.cfg.Deadline.Appeal); ap > 0 && t.Kind == complaint.KindComplaint {
+		due[stAppeal] = t.ReceivedAt.Add(t.Paused + ap)
+	}
+	var done [nStages]bool
+	done[stFirstContact] = !t.FirstContactAt.IsZero()
+	done[stReply] = !t.RepliedAt.IsZero()
+	done[stResolve] = !t.ResolvedAt.IsZero()
+	done[stRegulator], done[stAppeal] = done[stResolve], done[stResolve]
+	paused := t.Status == complaint.StatusWaiting
+	if st == nil {
+		any := false
+		for i := range due {
+			any = any || (!due[i].IsZero() && !done[i])
+		}
+		if !any {
+			return
+		}
+		st = &dlTicket{received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
+		d.tickets[t.ID] = st
+	} else if st.due == due && st.done == done && st.paused == paused {
+		return
+	}
+	for i := range done {
+		if done[i] && !st.done[i] && st.fired[i] != lvNone {
+			m.end(deadlineFP(t.ID, i), t.UpdatedAt)
+		}
+	}
+	st.gen++
+	st.due, st.done, st.paused, st.pausedD = due, done, paused, t.Paused
+	if paused {
+		return // alarms are rescheduled on resume
+	}
+	sh := d.shares()
+	for i := range due {
+		if due[i].IsZero() || done[i] {
+			continue
+		}
+		allowed := due[i].Sub(st.received.Add(st.pausedD))
+		for lv := int(st.fired[i]) + 1; lv <= lvSevere; lv++ {
+			at := due[i].Add(-time.Duration((1 - sh[lv]) * float64(allowed)))
+			d.push(alarm{at: at.UnixNano(), ticket: t.ID, gen: st.gen, stage: uint8(i), level: uint8(lv)})
+		}
+	}
+}
+
+func deadlineFP(ticket string, stage int) string {
+	return Fingerprint(KindDeadline, NewKey("stage", stageNames[stage], "ticket", ticket))
+}
+
+func (d *deadlines) endAll(id string, at time.Time, m *Monitor) {
+	for i := range nStages {
+		m.end(deadlineFP(id, i), at)
+	}
+}
+
+// tick raises every alarm due by now.
+func (d *deadlines) tick(now time.Time, m *Monitor) {
+	n := now.UnixNano()
+	sh := d.shares()
+	for len(d.heap) > 0 && d.heap[0].at <= n {
+		a := d.pop()
+		st := d.tickets[a.ticket]
+		if st == nil || st.gen != a.gen || st.paused || st.done[a.stage] || st.fired[a.stage] >= a.level {
+			continue
+		}
+		allowed := st.due[a.stage].Sub(st.received.Add(st.pausedD))
+		share := sh[a.level]
+		if d.cal != nil {
+			start := st.received.Add(st.pausedD)
+			used, err1 := d.cal.WorkingDuration(start, now)
+			total, err2 := d.cal.WorkingDuration(start, st.due[a.stage])
+			if err1 == nil && err2 == nil && total > 0 {
+				if need := time.Duration(share * float64(total)); used < need {
+					// Working time runs slower than wall time: look again
+					// when enough wall time has passed.
+					a.at = now.Add(need - used).UnixNano()
+					d.push(a)
+					continue
+				}
+			}
+		}
+		st.fired[a.stage] = a.level
+		d.fire(a, st, allowed, share, now, m)
+	}
+}
+
+func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share float64, now time.Time, m *Monitor) {
+	stage := stageNames[a.stage]
+	level := levelNames[a.level]
+	g := [...]Grade{GradeNone, GradeIV, GradeIII, GradeII}[a.level]
+	if a.stage == stRegulator || a.stage == stAppeal {
+		g-- // the regulator's clocks are one grade more severe
+	}
+	key := NewKey("stage", stage, "ticket", a.ticket)
+	due := st.due[a.stage]
+	explain := "ticket " + a.ticket + " has used " + strconv.Itoa(int(share*100)) + "% of its " + formatDuration(allowed) +
+		" " + stage + " time (" + level + "; due " + due.Format(time.RFC3339) + ")"
+	if a.stage == stAppeal {
+		explain = "ticket " + a.ticket + " has been unresolved for " + strconv.Itoa(int(share*100)) + "% of the " +
+			formatDuration(allowed) + " after which the customer may appeal to the regulator (" + level + ")"
+	}
+	f := finding{kind: KindDeadline, key: key, fp: Fingerprint(KindDeadline, key), at: now, grade: g,
+		ev: Evidence{Window: formatDuration(allowed), From: st.received, To: due, Ratio: share,
+			Tickets: []string{a.ticket}, Members: 1, Rule: "deadline/" + level, Customers: 1},
+		explain: explain,
+		env:     GradeEnv{Customer: st.customer, Region: st.region, Category: st.category, Ratio: share}}
+	m.fire(&f)
+	if a.level == lvCountdown && st.customer != "" {
+		t := &complaint.Ticket{ID: a.ticket, Customer: st.customer, Region: st.region, Category: st.category}
+		m.esc.deadline(t, now, m)
+	}
+}
+
+func (d *deadlines) push(a alarm) {
+	d.heap = append(d.heap, a)
+	i := len(d.heap) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !d.less(i, p) {
+			break
+		}
+		d.heap[i], d.heap[p] = d.heap[p], d.heap[i]
+		i = p
+	}
+}
+
+func (d *deadlines) less(i, j int) bool {
+	a, b := d.heap[i], d.heap[j]
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	if a.ticket != b.ticket {
+		return a.ticket < b.ticket
+	}
+	if a.stage != b.stage {
+		return a.stage < b.stage
+	}
+	return a.level < b.level
+}
+
+func (d *deadlines) pop() alarm {
+	h := d.heap
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	d.heap = h
+	i := 0
+	for {
+		l, r, s := 2*i+1, 2*i+2, i
+		if l < n && d.less(l, s) {
+			s = l
+		}
+		if r < n && d.less(r, s) {
+			s = r
+		}
+		if s == i {
+			break
+		}
+		h[i], h[s] = h[s], h[i]
+		i = s
+	}
+	return top
+}

@@ -1,0 +1,532 @@
+package warning
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// State is where a warning stands in the ledger (闭环处置滚动台账, R21).
+type State string
+
+// The ledger states, in order. A look-back that finds the key firing again
+// takes a closed warning back to raised as a recurrence.
+const (
+	StateRaised       State = "raised"
+	StateAcknowledged State = "acknowledged"
+	StateHandled      State = "handled"
+	StateVerified     State = "verified"
+	StateClosed       State = "closed"
+)
+
+// Feedback is what the handling unit reports back (反馈): what was done.
+type Feedback struct {
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	Text    string    `json:"text"`
+	Actions []string  `json:"actions,omitempty"`
+}
+
+// Lookback is one look-back (回头看) after closure.
+type Lookback struct {
+	Due  time.Time `json:"due"`
+	Done time.Time `json:"done,omitzero"`
+	// Recurred is true when the key fired again: the warning reopened.
+	Recurred bool `json:"recurred,omitempty"`
+}
+
+// Entry is one warning in the ledger with its handling history.
+type Entry struct {
+	// Warning is the latest snapshot of the warning (its evidence grows
+	// while it fires).
+	Warning Warning `json:"warning"`
+	State   State   `json:"state"`
+	// Raises are the times the warning was raised: first, then every
+	// recurrence or re-firing.
+	Raises []time.Time `json:"raises"`
+	// Ended is when the detector stopped firing (zero while it fires).
+	Ended time.Time `json:"ended,omitzero"`
+
+	AckedAt time.Time `json:"acked_at,omitzero"`
+	AckedBy string    `json:"acked_by,omitempty"`
+	// AckDue and FeedbackDue come from the ledger policy by grade; AckLate
+	// and FeedbackLate record whether they were missed (反馈及时率).
+	AckDue       time.Time  `json:"ack_due"`
+	AckLate      bool       `json:"ack_late,omitempty"`
+	Feedback     []Feedback `json:"feedback,omitempty"`
+	FeedbackDue  time.Time  `json:"feedback_due"`
+	FeedbackLate bool       `json:"feedback_late,omitempty"`
+	VerifiedAt   time.Time  `json:"verified_at,omitzero"`
+	VerifiedBy   string     `json:"verified_by,omitempty"`
+	ClosedAt     time.Time  `json:"closed_at,omitzero"`
+	ClosedBy     string     `json:"closed_by,omitempty"`
+	Lookbacks    []Lookback `json:"lookbacks,omitempty"`
+	Recurrences  int        `json:"recurrences,omitempty"`
+	// Version is the number of journal records of the entry.
+	Version int `json:"version"`
+}
+
+// TransitionError says a ledger step is not allowed in the entry's state.
+// errors.Is(err, complaint.ErrInvalidTransition) holds for it.
+type TransitionError struct {
+	ID     string
+	State  State
+	Action string
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("warning: %s is %s: cannot %s", e.ID, e.State, e.Action)
+}
+
+// Is makes errors.Is(err, complaint.ErrInvalidTransition) true.
+func (e *TransitionError) Is(target error) bool { return target == complaint.ErrInvalidTransition }
+
+// ledgerData is the payload of a ledger record.
+type ledgerData struct {
+	Warning  *Warning  `json:"warning,omitempty"`
+	By       string    `json:"by,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	Actions  []string  `json:"actions,omitempty"`
+	Due      time.Time `json:"due,omitzero"`
+	Recurred bool      `json:"recurred,omitempty"`
+}
+
+// The ledger record types.
+const (
+	recRaised   = "raised"
+	recRefired  = "refired"
+	recReopened = "reopened"
+	recUpdated  = "updated"
+	recEnded    = "ended"
+	recAck      = "acknowledged"
+	recHandled  = "handled"
+	recVerified = "verified"
+	recClosed   = "closed"
+	recLookback = "lookback"
+)
+
+// Ledger is the rolling ledger of warnings: raised → acknowledged → handled
+// (feedback) → verified → closed, with look-backs after closure that reopen
+// a warning whose key fires again. Every change is a complaint.Record in the
+// journal (stream "warning/<id>"), so LoadLedger rebuilds it after a restart.
+// Explicit steps (Acknowledge…Close) are written at once; changes found on
+// the hot path are queued and written on the Monitor's Tick. A Ledger is
+// safe for concurrent use.
+type Ledger struct {
+	mu      sync.Mutex
+	cfg     LedgerConfig
+	rec     *recorder
+	entries map[string]*Entry
+	byFP    map[string]string // fingerprint → latest entry id
+	dirty   map[string]bool
+	snaps   map[string]*Warning
+	retest  func(w *Warning, now time.Time) bool
+}
+
+// LoadLedger reads every "warning/…" record of j (nil: an empty in-memory
+// ledger) and returns the ledger they describe. cfg is the ledger policy
+// (zero: defaults).
+func LoadLedger(ctx context.Context, j complaint.Journal, cfg LedgerConfig) (*Ledger, error) {
+	if cfg.Ack == nil || len(cfg.Lookback) == 0 {
+		cfg = Config{Ledger: cfg}.Defaults().Ledger
+	}
+	l := &Ledger{cfg: cfg, rec: newRecorder(j), entries: map[string]*Entry{}, byFP: map[string]string{}, dirty: map[string]bool{}}
+	if j == nil {
+		return l, nil
+	}
+	err := j.ScanRecords(ctx, 0, func(r *complaint.Record) error {
+		id, ok := strings.CutPrefix(r.Stream, "warning/")
+		if !ok {
+			return nil
+		}
+		var d ledgerData
+		if err := json.Unmarshal(r.Data, &d); err != nil {
+			return fmt.Errorf("warning: ledger record %s #%d: %w", r.Stream, r.Seq, err)
+		}
+		e := l.entries[id]
+		if e == nil {
+			if r.Type != recRaised || d.Warning == nil {
+				return fmt.Errorf("warning: ledger stream %s starts with %q: %w", r.Stream, r.Type, complaint.ErrInvalid)
+			}
+			e = &Entry{}
+			l.entries[id] = e
+		}
+		if r.Seq != e.Version+1 {
+			return fmt.Errorf("warning: ledger record %s #%d out of order: %w", r.Stream, r.Seq, complaint.ErrConflict)
+		}
+		l.apply(e, r.Type, r.At, &d)
+		l.rec.flushed[r.Stream] = r.Seq
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Ledger) gradeDur(m map[string]Duration, g Grade) time.Duration {
+	if g == GradeNone {
+		g = GradeIV
+	}
+	return time.Duration(m[g.String()])
+}
+
+// apply folds one record into e (the ledger's only mutator).
+func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
+	e.Version++
+	switch typ {
+	case recRaised, recRefired, recReopened:
+		if d.Warning != nil {
+			e.Warning = *d.Warning.Clone()
+		}
+		e.Raises = append(e.Raises, at)
+		if typ != recRefired {
+			e.State = StateRaised
+			e.AckedAt, e.AckedBy, e.AckLate, e.Feedback, e.FeedbackLate = time.Time{}, "", false, nil, false
+			e.VerifiedAt, e.VerifiedBy, e.ClosedAt, e.ClosedBy = time.Time{}, "", time.Time{}, ""
+			e.AckDue = at.Add(l.gradeDur(l.cfg.Ack, e.Warning.Grade))
+			e.FeedbackDue = at.Add(l.gradeDur(l.cfg.Feedback, e.Warning.Grade))
+		}
+		if typ == recReopened {
+			e.Recurrences++
+			e.Warning.Recurrence = e.Recurrences
+			for i := range e.Lookbacks {
+				if e.Lookbacks[i].Done.IsZero() {
+					e.Lookbacks[i].Done, e.Lookbacks[i].Recurred = at, true
+				}
+			}
+		}
+		e.Ended = time.Time{}
+		l.byFP[e.Warning.Fingerprint] = e.Warning.ID
+	case recUpdated:
+		if d.Warning != nil {
+			rec := e.Warning.Recurrence
+			e.Warning = *d.Warning.Clone()
+			e.Warning.Recurrence = rec
+		}
+	case recEnded:
+		e.Ended = at
+	case recAck:
+		e.State, e.AckedAt, e.AckedBy = StateAcknowledged, at, d.By
+		e.AckLate = at.After(e.AckDue)
+	case recHandled:
+		if len(e.Feedback) == 0 {
+			e.FeedbackLate = at.After(e.FeedbackDue)
+		}
+		e.State = StateHandled
+		e.Feedback = append(e.Feedback, Feedback{At: at, By: d.By, Text: d.Text, Actions: slices.Clone(d.Actions)})
+	case recVerified:
+		e.State, e.VerifiedAt, e.VerifiedBy = StateVerified, at, d.By
+	case recClosed:
+		e.State, e.ClosedAt, e.ClosedBy = StateClosed, at, d.By
+		e.Lookbacks = e.Lookbacks[:0]
+		for _, lb := range l.cfg.Lookback {
+			e.Lookbacks = append(e.Lookbacks, Lookback{Due: at.Add(time.Duration(lb))})
+		}
+	case recLookback:
+		for i := range e.Lookbacks {
+			if e.Lookbacks[i].Due.Equal(d.Due) {
+				e.Lookbacks[i].Done = at
+			}
+		}
+	}
+}
+
+// step appends a record to e now (explicit actions) or queues it.
+func (l *Ledger) step(ctx context.Context, e *Entry, typ string, at time.Time, d *ledgerData, now bool) error {
+	r := record("warning/"+e.Warning.ID, e.Version+1, typ, at, d)
+	if now {
+		if err := l.rec.write(ctx, r); err != nil {
+			return err
+		}
+	} else {
+		l.rec.queue(r)
+	}
+	l.apply(e, typ, at, d)
+	return nil
+}
+
+// raise records a warning the Monitor raised and returns the id to use
+// (an earlier entry's when the same key comes back) and its recurrence.
+// It is idempotent: a replay of the same raise records nothing.
+func (l *Ledger) raise(w *Warning) (string, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.entries[w.ID]; e != nil {
+		return e.Warning.ID, e.Recurrences
+	}
+	if id, ok := l.byFP[w.Fingerprint]; ok {
+		e := l.entries[id]
+		if slices.ContainsFunc(e.Raises, func(t time.Time) bool { return t.Equal(w.RaisedAt) }) {
+			return e.Warning.ID, e.Recurrences
+		}
+		horizon := e.ClosedAt
+		for _, lb := range l.cfg.Lookback {
+			if h := e.ClosedAt.Add(time.Duration(lb)); h.After(horizon) {
+				horizon = h
+			}
+		}
+		snap := w.Clone()
+		snap.ID = e.Warning.ID
+		switch {
+		case e.State != StateClosed:
+			snap.Recurrence = e.Recurrences
+			_ = l.step(context.Background(), e, recRefired, w.RaisedAt, &ledgerData{Warning: snap}, false)
+			return e.Warning.ID, e.Recurrences
+		case !w.RaisedAt.After(horizon):
+			_ = l.step(context.Background(), e, recReopened, w.RaisedAt, &ledgerData{Warning: snap, Recurred: true}, false)
+			return e.Warning.ID, e.Recurrences
+		}
+	}
+	e := &Entry{}
+	l.entries[w.ID] = e
+	_ = l.step(context.Background(), e, recRaised, w.RaisedAt, &ledgerData{Warning: w.Clone()}, false)
+	return w.ID, 0
+}
+
+// touch marks the entry of w changed; an "updated" record is queued on Tick.
+func (l *Ledger) touch(w *Warning) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.entries[w.ID]; e != nil {
+		l.dirty[w.ID] = true
+		e.Warning.Evidence.Members = w.Evidence.Members
+		e.Warning.UpdatedAt = w.UpdatedAt
+	}
+	l.pendingSnap(w)
+}
+
+func (l *Ledger) pendingSnap(w *Warning) {
+	if l.snaps == nil {
+		l.snaps = map[string]*Warning{}
+	}
+	if s, ok := l.snaps[w.ID]; ok && s != nil {
+		*s = *w // shallow: cloned when written
+		return
+	}
+	c := *w
+	l.snaps[w.ID] = &c
+}
+
+// ended records that the detector stopped firing for w.
+func (l *Ledger) ended(w *Warning, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.entries[w.ID]; e != nil && e.Ended.IsZero() {
+		l.writeSnap(e)
+		_ = l.step(context.Background(), e, recEnded, at, &ledgerData{}, false)
+	}
+}
+
+func (l *Ledger) writeSnap(e *Entry) {
+	id := e.Warning.ID
+	if !l.dirty[id] {
+		return
+	}
+	delete(l.dirty, id)
+	s := l.snaps[id]
+	delete(l.snaps, id)
+	if s == nil || e.State == StateClosed {
+		return
+	}
+	snap := s.Clone()
+	snap.ID, snap.Recurrence = id, e.Recurrences
+	_ = l.step(context.Background(), e, recUpdated, snap.UpdatedAt, &ledgerData{Warning: snap}, false)
+}
+
+// tick queues updated snapshots, runs due look-backs and writes the journal.
+func (l *Ledger) tick(ctx context.Context, now time.Time) error {
+	type due struct {
+		e  *Entry
+		lb Lookback
+		w  Warning
+	}
+	var dues []due
+	l.mu.Lock()
+	for _, id := range slices.Sorted(mapKeys(l.dirty)) {
+		l.writeSnap(l.entries[id])
+	}
+	for _, id := range slices.Sorted(mapKeys(l.entries)) {
+		e := l.entries[id]
+		if e.State != StateClosed {
+			continue
+		}
+		for _, lb := range e.Lookbacks {
+			if lb.Done.IsZero() && !lb.Due.After(now) {
+				dues = append(dues, due{e, lb, *e.Warning.Clone()})
+				break
+			}
+		}
+	}
+	l.mu.Unlock()
+	fired := make([]bool, len(dues))
+	if l.retest != nil {
+		for i, d := range dues {
+			fired[i] = l.retest(&d.w, now)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, d := range dues {
+		if d.e.State != StateClosed {
+			continue
+		}
+		if fired[i] {
+			snap := d.e.Warning.Clone()
+			_ = l.step(ctx, d.e, recReopened, now, &ledgerData{Warning: snap, Recurred: true, Due: d.lb.Due}, false)
+		} else {
+			_ = l.step(ctx, d.e, recLookback, now, &ledgerData{Due: d.lb.Due}, false)
+		}
+	}
+	return l.rec.flushAll(ctx)
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (l *Ledger) act(ctx context.Context, id, action string, from []State, typ string, now time.Time, d *ledgerData) (*Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entries[id]
+	if e == nil {
+		return nil, fmt.Errorf("warning: ledger entry %s: %w", id, complaint.ErrNotFound)
+	}
+	if !slices.Contains(from, e.State) {
+		return nil, &TransitionError{ID: id, State: e.State, Action: action}
+	}
+	l.writeSnap(e)
+	if err := l.step(ctx, e, typ, now, d, true); err != nil {
+		return nil, err
+	}
+	return cloneEntry(e), nil
+}
+
+// Acknowledge records that by took the warning on (签收). It returns
+// complaint.ErrNotFound for an unknown id, a *TransitionError unless the
+// warning is raised, or the journal's error.
+func (l *Ledger) Acknowledge(ctx context.Context, id, by string, now time.Time) (*Entry, error) {
+	return l.act(ctx, id, "acknowledge", []State{StateRaised}, recAck, now, &ledgerData{By: by})
+}
+
+// Handle records feedback: what was done about the warning (处置反馈). It
+// may be called again to add feedback. Errors as Acknowledge; the warning
+// must be acknowledged or handled.
+func (l *Ledger) Handle(ctx context.Context, id string, fb Feedback, now time.Time) (*Entry, error) {
+	return l.act(ctx, id, "handle", []State{StateAcknowledged, StateHandled}, recHandled, now,
+		&ledgerData{By: fb.By, Text: fb.Text, Actions: fb.Actions})
+}
+
+// Verify records that by checked the handling worked (核实). Errors as
+// Acknowledge; the warning must be handled.
+func (l *Ledger) Verify(ctx context.Context, id, by, note string, now time.Time) (*Entry, error) {
+	return l.act(ctx, id, "verify", []State{StateHandled}, recVerified, now, &ledgerData{By: by, Text: note})
+}
+
+// Close closes a verified warning and schedules its look-backs. Errors as
+// Acknowledge; the warning must be verified.
+func (l *Ledger) Close(ctx context.Context, id, by string, now time.Time) (*Entry, error) {
+	return l.act(ctx, id, "close", []State{StateVerified}, recClosed, now, &ledgerData{By: by})
+}
+
+// Get returns a copy of the entry id, or complaint.ErrNotFound.
+func (l *Ledger) Get(id string) (*Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entries[id]
+	if e == nil {
+		return nil, fmt.Errorf("warning: ledger entry %s: %w", id, complaint.ErrNotFound)
+	}
+	return cloneEntry(e), nil
+}
+
+// Entries returns copies of every entry (of the given kinds; none means
+// all), sorted by first raise then id.
+func (l *Ledger) Entries(kinds ...Kind) []Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Entry, 0, len(l.entries))
+	for _, e := range l.entries {
+		if len(kinds) == 0 || slices.Contains(kinds, e.Warning.Kind) {
+			out = append(out, *cloneEntry(e))
+		}
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		if c := a.Raises[0].Compare(b.Raises[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Warning.ID, b.Warning.ID)
+	})
+	return out
+}
+
+func cloneEntry(e *Entry) *Entry {
+	c := *e
+	c.Warning = *e.Warning.Clone()
+	c.Raises = slices.Clone(e.Raises)
+	c.Feedback = slices.Clone(e.Feedback)
+	c.Lookbacks = slices.Clone(e.Lookbacks)
+	return &c
+}
+
+// Summary is the ledger at a glance (预警闭环效果, 反馈及时率; R25).
+type Summary struct {
+	Total        int           `json:"total"`
+	ByState      map[State]int `json:"by_state"`
+	ByKind       map[Kind]int  `json:"by_kind"`
+	AckOnTime    int           `json:"ack_on_time"`
+	AckLate      int           `json:"ack_late"`
+	FedBack      int           `json:"fed_back"`
+	FeedbackLate int           `json:"feedback_late"`
+	Recurrences  int           `json:"recurrences"`
+}
+
+// Summary counts the entries by state and kind and the timeliness of
+// acknowledgements and feedback.
+func (l *Ledger) Summary() Summary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := Summary{ByState: map[State]int{}, ByKind: map[Kind]int{}}
+	for _, e := range l.entries {
+		s.Total++
+		s.ByState[e.State]++
+		s.ByKind[e.Warning.Kind]++
+		if !e.AckedAt.IsZero() {
+			if e.AckLate {
+				s.AckLate++
+			} else {
+				s.AckOnTime++
+			}
+		}
+		if len(e.Feedback) > 0 {
+			s.FedBack++
+			if e.FeedbackLate {
+				s.FeedbackLate++
+			}
+		}
+		s.Recurrences += e.Recurrences
+	}
+	return s
+}
+
+// Flush writes queued records to the journal (the Monitor's Tick does it).
+func (l *Ledger) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range slices.Sorted(mapKeys(l.dirty)) {
+		l.writeSnap(l.entries[id])
+	}
+	return l.rec.flushAll(ctx)
+}

@@ -1,0 +1,505 @@
+package warning
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// Notice is a notification about a warning, timed as Alertmanager times
+// them (group wait, group interval, repeat interval).
+type Notice struct {
+	// Reason is "new", "changed", "repeat" or "resolved".
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
+	Warning Warning   `json:"warning"`
+}
+
+// Notifier receives notices on Tick. Implementations should queue and
+// return quickly; an error is logged and the notice retried on the next Tick.
+type Notifier interface {
+	Notify(ctx context.Context, notices []Notice) error
+}
+
+// WorkingTime measures working time (complaint/calendar's *Calendar
+// implements it). With it, deadline shares are counted in working time.
+type WorkingTime interface {
+	WorkingDuration(from, to time.Time) (time.Duration, error)
+}
+
+// Options configures a Monitor. Only Config is needed; the rest is optional.
+type Options struct {
+	// Config is the warning policy; the zero Config means every default.
+	Config Config
+	// Journal keeps the ledger and problems (stream "warning/<id>",
+	// "problem/<id>"); a complaint.MemStore implements it. Without one the
+	// ledger lives in memory only.
+	Journal complaint.Journal
+	// Customers gives customer profiles to the escalation score (prior
+	// escalations, flags); looked up only for customers already scoring.
+	Customers complaint.Customers
+	// Outages are polled on Tick for outage correlation.
+	Outages OutageSource
+	// Calendar, when set, counts deadline shares in working time.
+	Calendar WorkingTime
+	// Notifier receives notices on Tick.
+	Notifier Notifier
+	// Logger receives the monitor's logs; default discards them.
+	Logger *slog.Logger
+}
+
+// Monitor is the warning part of the engine: every detector, the grading
+// standard, grouping and the ledger, as one kesu.Observer and kesu.Ticker.
+// Observe only updates memory (it never blocks on I/O and never calls the
+// engine); Tick raises time-driven alarms, writes the ledger to the journal,
+// sends notices and leaves tag actions for Actions. Build it with
+// NewMonitor. A Monitor is safe for concurrent use.
+type Monitor struct {
+	mu       sync.Mutex
+	cfg      Config
+	log      *slog.Logger
+	notifier Notifier
+	outSrc   OutageSource
+	outSince time.Time
+
+	ledger   *Ledger
+	problems *Problems
+
+	batch *batch
+	trend *trend
+	esc   *escalation
+	dl    *deadlines
+	rep   *repeats
+	out   *outages
+
+	active    map[string]*active
+	actions   []Action
+	lastSweep time.Time
+	now       time.Time // latest time seen
+}
+
+type active struct {
+	w          Warning
+	notified   time.Time // last notice
+	changed    bool      // evidence changed since the last notice
+	ended      bool
+	ledgerDirt bool
+	tag        string
+}
+
+// finding is what a detector reports when it fires.
+type finding struct {
+	kind    Kind
+	key     Key
+	fp      string
+	at      time.Time
+	grade   Grade
+	ev      Evidence
+	explain string
+	tag     string // tag for the member tickets, if any
+	parent  string // fingerprint of the warning this one rolls up into
+	env     GradeEnv
+}
+
+// NewMonitor builds a Monitor and loads the ledger and problems from
+// opts.Journal. It returns an error when the grading rules do not compile
+// or the journal cannot be read.
+func NewMonitor(ctx context.Context, opts Options) (*Monitor, error) {
+	cfg := opts.Config.Defaults()
+	if err := cfg.Compile(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	m := &Monitor{cfg: cfg, log: log, notifier: opts.Notifier, outSrc: opts.Outages, active: make(map[string]*active)}
+	c := &m.cfg
+	m.batch = newBatch(c)
+	m.trend = newTrend(c)
+	m.rep = newRepeats(c)
+	m.esc = newEscalation(c, opts.Customers)
+	m.dl = newDeadlines(c, opts.Calendar)
+	m.out = newOutages(c)
+	var err error
+	if m.ledger, err = LoadLedger(ctx, opts.Journal, cfg.Ledger); err != nil {
+		return nil, err
+	}
+	if m.problems, err = LoadProblems(ctx, opts.Journal); err != nil {
+		return nil, err
+	}
+	m.ledger.retest = m.retest
+	return m, nil
+}
+
+// Ledger returns the monitor's ledger.
+func (m *Monitor) Ledger() *Ledger { return m.ledger }
+
+// Problems returns the monitor's problem register.
+func (m *Monitor) Problems() *Problems { return m.problems }
+
+// Observe implements kesu.Observer: it feeds e (and t, the ticket after e's
+// batch) to the detectors. It does no I/O and, in steady state (no warning
+// firing), does not allocate.
+func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e.At.After(m.now) {
+		m.now = e.At
+	}
+	switch e.Type {
+	case complaint.EventReceived:
+		m.batch.observe(t, m)
+		m.trend.observe(t, m)
+		n30 := m.rep.observe(t, m)
+		m.out.observe(t, m)
+		m.esc.observe(e, t, n30, m)
+		m.dl.update(t, m)
+	case complaint.EventUrged, complaint.EventReopened, complaint.EventVisited, complaint.EventEscalated, complaint.EventInfoAdded:
+		m.esc.observe(e, t, -1, m)
+		m.dl.update(t, m)
+	case complaint.EventDeadlinesSet, complaint.EventWaiting, complaint.EventResumed, complaint.EventContacted,
+		complaint.EventReplied, complaint.EventResolved, complaint.EventClosed, complaint.EventAssigned,
+		complaint.EventDispatched, complaint.EventTransferred:
+		m.dl.update(t, m)
+	case complaint.EventMerged:
+		m.problems.noteMerged(e)
+	}
+}
+
+// Tick implements kesu.Ticker: it raises deadline alarms due by now, closes
+// trend days, polls outages, ends quiet warnings, sweeps idle state, runs
+// ledger look-backs and problem look-backs, writes the ledger to the journal
+// and sends due notices. It returns the journal's or the notifier's errors
+// joined; what failed is retried on the next Tick.
+func (m *Monitor) Tick(ctx context.Context, now time.Time) error {
+	var errs []error
+	if m.outSrc != nil {
+		since := m.outSinceLocked()
+		os, err := m.outSrc.Outages(ctx, since)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			for _, o := range os {
+				m.AddOutage(o)
+			}
+		}
+	}
+	m.mu.Lock()
+	if now.After(m.now) {
+		m.now = now
+	}
+	m.dl.tick(now, m)
+	m.trend.tick(now, m)
+	m.out.tick(now, m)
+	if now.Sub(m.lastSweep) >= time.Hour {
+		m.lastSweep = now
+		m.batch.sweep(now, m)
+		m.rep.sweep(now, m)
+		m.esc.sweep(now, m)
+	}
+	notices := m.notices(now)
+	m.mu.Unlock()
+
+	if err := m.ledger.tick(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
+	if err := m.problems.tick(ctx, now, m.ledger); err != nil {
+		errs = append(errs, err)
+	}
+	if m.notifier != nil && len(notices) > 0 {
+		if err := m.notifier.Notify(ctx, notices); err != nil {
+			m.log.Warn("warning: notify failed; retrying on the next tick", "err", err, "notices", len(notices))
+			m.mu.Lock()
+			for _, n := range notices {
+				if a := m.active[n.Warning.Fingerprint]; a != nil {
+					a.notified = time.Time{}
+					a.changed = true
+				}
+			}
+			m.mu.Unlock()
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Monitor) outSinceLocked() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.outSince
+}
+
+// Actions returns and forgets the tag actions the detectors left since the
+// last call, in the order they arose. Apply each with the engine:
+//
+//	for _, a := range mon.Actions() { eng.Apply(ctx, a.Ticket, a.Event) }
+func (m *Monitor) Actions() []Action {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.actions
+	m.actions = nil
+	return out
+}
+
+// Active returns copies of the warnings firing now, sorted by raise time
+// then fingerprint.
+func (m *Monitor) Active() []Warning {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Warning, 0, len(m.active))
+	for _, a := range m.active {
+		if !a.ended {
+			out = append(out, *a.w.Clone())
+		}
+	}
+	sortWarnings(out)
+	return out
+}
+
+func sortWarnings(ws []Warning) {
+	slices.SortFunc(ws, func(a, b Warning) int {
+		if c := a.RaisedAt.Compare(b.RaisedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Fingerprint, b.Fingerprint)
+	})
+}
+
+// fire raises a new warning or updates the open one with the same fingerprint.
+func (m *Monitor) fire(f *finding) *active {
+	a := m.active[f.fp]
+	if a != nil && !a.ended {
+		m.update(a, f)
+		return a
+	}
+	w := Warning{ID: warningID(f.fp, f.at), Kind: f.kind, Key: f.key, Fingerprint: f.fp, Grade: f.grade,
+		RaisedAt: f.at, UpdatedAt: f.at, Evidence: f.ev, Explanation: f.explain}
+	if len(w.Evidence.Tickets) > m.cfg.MaxMembers {
+		w.Evidence.Tickets = w.Evidence.Tickets[len(w.Evidence.Tickets)-m.cfg.MaxMembers:]
+	}
+	if w.Evidence.Members < len(w.Evidence.Tickets) {
+		w.Evidence.Members = len(w.Evidence.Tickets)
+	}
+	m.gradeWarning(&w, &f.env)
+	if f.parent != "" {
+		if p := m.active[f.parent]; p != nil && !p.ended {
+			w.Parent = p.w.ID
+			w.Inhibited = f.kind == p.w.Kind // same kind: inhibited; customer warnings are grouped, never muted
+		}
+	} else if f.kind == KindEscalation || f.kind == KindRepeat {
+		if p := m.incidentFor(f.env.Region, f.env.Category); p != nil {
+			w.Parent = p.w.ID
+		}
+	}
+	w.ID, w.Recurrence = m.ledger.raise(&w)
+	a = &active{w: w, tag: f.tag, ledgerDirt: false}
+	m.active[f.fp] = a
+	for _, id := range w.Evidence.Tickets {
+		m.tagTicket(a, id, f.at)
+	}
+	return a
+}
+
+func (m *Monitor) gradeWarning(w *Warning, env *GradeEnv) {
+	env.Kind, env.Rule, env.Stat, env.Window = string(w.Kind), w.Evidence.Rule, w.Grade.String(), w.Evidence.Window
+	env.Members, env.Customers, env.Observed = w.Evidence.Members, w.Evidence.Customers, w.Evidence.Observed
+	env.Baseline, env.PValue, env.Ratio, env.Score = w.Evidence.Baseline, w.Evidence.PValue, w.Evidence.Ratio, w.Evidence.Score
+	m.cfg.grade(w, env)
+}
+
+// update merges a new finding into an open warning.
+func (m *Monitor) update(a *active, f *finding) {
+	w := &a.w
+	ev := f.ev
+	ev.Members = max(w.Evidence.Members, ev.Members)
+	// Keep the listed tickets (the warning's history), add new ones.
+	tickets := w.Evidence.Tickets
+	for _, id := range f.ev.Tickets {
+		if !slices.Contains(tickets, id) && len(tickets) < m.cfg.MaxMembers {
+			tickets = append(tickets, id)
+			m.tagTicket(a, id, f.at)
+		}
+	}
+	ev.Tickets = tickets
+	if ev.Members < len(tickets) {
+		ev.Members = len(tickets)
+	}
+	w.Evidence = ev
+	w.Explanation = f.explain
+	w.UpdatedAt = f.at
+	old := w.Grade
+	w.Grade = f.grade
+	m.gradeWarning(w, &f.env)
+	if old.MoreSevere(w.Grade) { // grades only rise while a warning is open
+		w.Grade = old
+	}
+	a.changed = true
+	m.ledger.touch(w)
+}
+
+// member adds ticket t to the open warning fp (a new member of a burst).
+func (m *Monitor) member(kind Kind, fp string, t *complaint.Ticket, at time.Time) {
+	a := m.active[fp]
+	if a == nil || a.ended {
+		return
+	}
+	w := &a.w
+	w.Evidence.Members++
+	w.UpdatedAt = at
+	if len(w.Evidence.Tickets) < m.cfg.MaxMembers && !slices.Contains(w.Evidence.Tickets, t.ID) {
+		w.Evidence.Tickets = append(w.Evidence.Tickets, t.ID)
+	}
+	a.changed = true
+	m.ledger.touch(w)
+	if a.tag != "" && !t.HasTag(a.tag) {
+		m.tagTicket(a, t.ID, at)
+	}
+}
+
+// regrade raises the grade of an open warning when a test got stronger.
+func (m *Monitor) regrade(kind Kind, fp string, g Grade, p float64, at time.Time) {
+	a := m.active[fp]
+	if a == nil || a.ended || !g.MoreSevere(a.w.Grade) || a.w.GradedBy != "default/"+a.w.Evidence.Rule {
+		return
+	}
+	a.w.Grade = g
+	a.w.Evidence.PValue = p
+	a.w.UpdatedAt = at
+	a.changed = true
+	m.ledger.touch(&a.w)
+}
+
+func (m *Monitor) tagTicket(a *active, id string, at time.Time) {
+	if a.tag == "" || id == "" {
+		return
+	}
+	m.actions = append(m.actions, Action{Ticket: id, Event: complaint.Event{
+		Type: complaint.EventTagged, At: at, Text: a.w.Explanation,
+		Tags: []complaint.Tag{{Name: a.tag, Rule: "warning/" + a.w.ID, At: at}, {Name: TagWarned, Rule: "warning/" + a.w.ID, At: at}},
+	}})
+}
+
+// end marks the warning fp as no longer firing (its ledger entry stays).
+func (m *Monitor) end(fp string, at time.Time) {
+	a := m.active[fp]
+	if a == nil || a.ended {
+		return
+	}
+	a.ended = true
+	a.w.UpdatedAt = at
+	m.ledger.ended(&a.w, at)
+}
+
+// inhibitChildren marks open child-region batch warnings of a parent burst
+// (region under, category under) as inhibited by it.
+func (m *Monitor) inhibitChildren(parentFP, region, category string) {
+	p := m.active[parentFP]
+	if p == nil {
+		return
+	}
+	for _, fp := range slices.Sorted(maps.Keys(m.active)) {
+		a := m.active[fp]
+		if a.ended || fp == parentFP || a.w.Kind != KindBatch || a.w.Parent != "" {
+			continue
+		}
+		r, c := a.w.Key.Get("region"), a.w.Key.Get("category")
+		if r != region && complaint.Under(r, region) && complaint.Under(c, category) {
+			a.w.Parent, a.w.Inhibited = p.w.ID, true
+			a.changed = true
+			m.ledger.touch(&a.w)
+		}
+	}
+}
+
+// incidentFor returns the open batch warning covering region and category.
+func (m *Monitor) incidentFor(region, category string) *active {
+	if region == "" || category == "" {
+		return nil
+	}
+	var best *active
+	for _, a := range m.active {
+		if a.ended || a.w.Kind != KindBatch || a.w.Inhibited {
+			continue
+		}
+		r, c := a.w.Key.Get("region"), a.w.Key.Get("category")
+		if r == "" || c == "" || !complaint.Under(region, r) || !complaint.Under(category, c) {
+			continue
+		}
+		if best == nil || a.w.Fingerprint < best.w.Fingerprint {
+			best = a
+		}
+	}
+	return best
+}
+
+// notices returns the notices due at now and forgets ended warnings.
+func (m *Monitor) notices(now time.Time) []Notice {
+	g := m.cfg.Grouping
+	var out []Notice
+	for _, fp := range slices.Sorted(maps.Keys(m.active)) {
+		a := m.active[fp]
+		if a.w.Inhibited {
+			if a.ended {
+				delete(m.active, fp)
+			}
+			continue
+		}
+		switch {
+		case a.ended:
+			if !a.notified.IsZero() {
+				out = append(out, Notice{Reason: "resolved", At: now, Warning: *a.w.Clone()})
+			}
+			delete(m.active, fp)
+		case a.notified.IsZero():
+			if now.Sub(a.w.RaisedAt) >= time.Duration(g.GroupWait) {
+				out = append(out, Notice{Reason: "new", At: now, Warning: *a.w.Clone()})
+				a.notified, a.changed = now, false
+			}
+		case a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval):
+			out = append(out, Notice{Reason: "changed", At: now, Warning: *a.w.Clone()})
+			a.notified, a.changed = now, false
+		case now.Sub(a.notified) >= time.Duration(g.RepeatInterval):
+			out = append(out, Notice{Reason: "repeat", At: now, Warning: *a.w.Clone()})
+			a.notified = now
+		}
+	}
+	return out
+}
+
+// retest re-tests the key of a closed warning for a look-back: whether it
+// fires again now.
+func (m *Monitor) retest(w *Warning, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a := m.active[w.Fingerprint]; a != nil && !a.ended && a.w.RaisedAt.After(w.RaisedAt) {
+		return true
+	}
+	switch w.Kind {
+	case KindBatch:
+		return m.batch.fires(w.Key, now)
+	case KindEscalation:
+		return m.esc.fires(w.Key.Get("customer"))
+	}
+	return false
+}
+
+// sortedActive returns the fingerprints of the open warnings of kind, sorted.
+func (m *Monitor) sortedActive(kind Kind) []string {
+	var out []string
+	for fp, a := range m.active {
+		if a.w.Kind == kind && !a.ended {
+			out = append(out, fp)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

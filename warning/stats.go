@@ -1,0 +1,107 @@
+package warning
+
+import "math"
+
+// Tail returns P(X ≥ x) for a count X with mean mu and dispersion phi
+// (variance phi·mu): Poisson when phi ≤ 1, negative binomial otherwise. It
+// does not allocate.
+func Tail(x int, mu, phi float64) float64 {
+	if x <= 0 {
+		return 1
+	}
+	if mu <= 0 {
+		return 0
+	}
+	var logp, q, r float64
+	if phi <= 1.000001 {
+		lg, _ := math.Lgamma(float64(x) + 1)
+		logp = float64(x)*math.Log(mu) - mu - lg
+	} else {
+		p := 1 / phi
+		q = 1 - p
+		r = mu / (phi - 1)
+		a, _ := math.Lgamma(float64(x) + r)
+		b, _ := math.Lgamma(r)
+		c, _ := math.Lgamma(float64(x) + 1)
+		logp = a - b - c + r*math.Log(p) + float64(x)*math.Log(q)
+	}
+	term := math.Exp(logp)
+	if term == 0 {
+		return 0
+	}
+	sum := term
+	for k := x; k < x+5000; k++ {
+		if phi <= 1.000001 {
+			term *= mu / float64(k+1)
+		} else {
+			term *= (float64(k) + r) / float64(k+1) * q
+		}
+		sum += term
+		if term < sum*1e-12 {
+			break
+		}
+	}
+	if sum > 1 {
+		sum = 1
+	}
+	return sum
+}
+
+// BinomialTail returns P(A ≥ a) for A ~ Binomial(n, p). It does not allocate.
+func BinomialTail(a, n int, p float64) float64 {
+	if a <= 0 {
+		return 1
+	}
+	if a > n {
+		return 0
+	}
+	ln, _ := math.Lgamma(float64(n) + 1)
+	la, _ := math.Lgamma(float64(a) + 1)
+	lb, _ := math.Lgamma(float64(n-a) + 1)
+	term := math.Exp(ln - la - lb + float64(a)*math.Log(p) + float64(n-a)*math.Log1p(-p))
+	sum := term
+	for k := a; k < n; k++ {
+		term *= float64(n-k) / float64(k+1) * p / (1 - p)
+		sum += term
+		if term < sum*1e-12 {
+			break
+		}
+	}
+	if sum > 1 {
+		sum = 1
+	}
+	return sum
+}
+
+// hash64 is FNV-1a over the strings, separated: a stable key hash (state is
+// addressable by it when detectors are partitioned across instances).
+func hash64(parts ...string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, s := range parts {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+		h ^= 0xff
+		h *= 1099511628211
+	}
+	return h
+}
+
+// hash2 is hash64 of two strings without the variadic slice (no allocation).
+func hash2(a, b string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(a); i++ {
+		h ^= uint64(a[i])
+		h *= 1099511628211
+	}
+	h ^= 0xff
+	h *= 1099511628211
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
+		h *= 1099511628211
+	}
+	h ^= 0xff
+	h *= 1099511628211
+	return h
+}

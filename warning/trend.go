@@ -1,0 +1,179 @@
+package warning
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+const trendDays = 28
+
+type tkey struct{ region, category string }
+
+// tseries is one coarse key of the trend detector: 28 daily counts and the
+// CUSUM statistic.
+type tseries struct {
+	key   tkey
+	day   int64 // current day index (local days since the epoch)
+	n     int   // days of history
+	cusum float64
+	last  int64 // day of the last firing
+	days  [trendDays]uint16
+	off   int // zone offset in seconds, from the tickets
+}
+
+// trend is the hotspot-trend detector (R17, R25): on coarse keys (region L2
+// × category, and province × category) it compares the last 7 days with the
+// previous 7 by a conditional binomial rate-ratio test, and runs a daily
+// CUSUM. Days close when the clock (Tick) or a ticket passes midnight.
+type trend struct {
+	cfg   *Config
+	index map[tkey]int32
+	s     []tseries
+}
+
+func newTrend(cfg *Config) *trend { return &trend{cfg: cfg, index: make(map[tkey]int32)} }
+
+func (tr *trend) observe(t *complaint.Ticket, m *Monitor) {
+	if t.Category == "" || t.Region == "" {
+		return
+	}
+	_, off := t.ReceivedAt.Zone()
+	day := floorDiv(t.ReceivedAt.Unix()+int64(off), 86400)
+	cat := complaint.Truncate(t.Category, 1)
+	for _, k := range [2]tkey{{complaint.Truncate(t.Region, 2), cat}, {complaint.Truncate(t.Region, 1), cat}} {
+		i, ok := tr.index[k]
+		if !ok {
+			tr.s = append(tr.s, tseries{key: k, day: day, off: off, last: -1 << 40})
+			i = int32(len(tr.s) - 1)
+			tr.index[k] = i
+		}
+		s := &tr.s[i]
+		if day > s.day {
+			tr.roll(s, day, t.ReceivedAt, m)
+		}
+		if day == s.day {
+			if p := &s.days[day%trendDays]; *p < math.MaxUint16 {
+				*p++
+			}
+		}
+	}
+}
+
+func (tr *trend) tick(now time.Time, m *Monitor) {
+	for i := range tr.s {
+		s := &tr.s[i]
+		day := floorDiv(now.Unix()+int64(s.off), 86400)
+		if day > s.day {
+			tr.roll(s, day, now, m)
+		}
+	}
+}
+
+// roll closes the days before day, testing each.
+func (tr *trend) roll(s *tseries, day int64, now time.Time, m *Monitor) {
+	for s.day < day {
+		tr.close(s, s.day, now, m)
+		s.day++
+		s.days[s.day%trendDays] = 0
+		if day-s.day > trendDays { // a long gap: skip ahead
+			for j := range s.days {
+				s.days[j] = 0
+			}
+			s.day, s.n, s.cusum = day, 0, 0
+			return
+		}
+	}
+}
+
+func (s *tseries) count(day int64) int { return int(s.days[day%trendDays]) }
+
+func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
+	if s.n < trendDays {
+		s.n++
+	}
+	c := tr.cfg.Trend
+	x := float64(s.count(d))
+	// CUSUM against the mean and spread of the (up to) 21 days before the last week.
+	if s.n >= 14 {
+		var sum, sq float64
+		k := 0
+		for j := int64(1); j < int64(s.n) && j < trendDays; j++ {
+			v := float64(s.count(d - j))
+			sum += v
+			sq += v * v
+			k++
+		}
+		mu := sum / float64(k)
+		sd := math.Sqrt(math.Max(math.Max(sq/float64(k)-mu*mu, mu), 1))
+		s.cusum = math.Max(0, s.cusum+(x-mu)/sd-c.K)
+		if s.cusum > c.H && x >= float64(c.MinTickets)/7 {
+			tr.fire(s, d, "trend/cusum", int(x), mu, 0, 0, now, m)
+			s.cusum = 0
+		}
+	}
+	if s.n >= 14 {
+		var a, b int
+		for j := int64(0); j < 7; j++ {
+			a += s.count(d - j)
+			b += s.count(d - 7 - j)
+		}
+		ratio := float64(a) / math.Max(float64(b), 1)
+		if a >= c.MinTickets && ratio >= c.Ratio {
+			if p := BinomialTail(a, a+b, 0.5); p < c.Alpha {
+				tr.fire(s, d, "trend/week", a, float64(b), ratio, p, now, m)
+			}
+		}
+	}
+	if s.last >= 0 && d-s.last > 7 {
+		m.end(Fingerprint(KindTrend, NewKey("region", s.key.region, "category", s.key.category)), now)
+	}
+}
+
+func (tr *trend) fire(s *tseries, d int64, rule string, obs int, base, ratio, p float64, now time.Time, m *Monitor) {
+	s.last = d
+	key := NewKey("region", s.key.region, "category", s.key.category)
+	from := time.Unix((d-6)*86400-int64(s.off), 0).In(now.Location())
+	to := time.Unix((d+1)*86400-int64(s.off), 0).In(now.Location())
+	var b strings.Builder
+	if rule == "trend/week" {
+		b.WriteString(strconv.Itoa(obs) + " tickets in the last 7 days against " + strconv.Itoa(int(base)) +
+			" the 7 before (ratio " + strconv.FormatFloat(ratio, 'f', 2, 64) + ", p=" + strconv.FormatFloat(p, 'g', 3, 64) + ")")
+	} else {
+		from = time.Unix(d*86400-int64(s.off), 0).In(now.Location())
+		b.WriteString(strconv.Itoa(obs) + " tickets on " + from.Format("2006-01-02") + " against a daily mean of " +
+			strconv.FormatFloat(base, 'f', 1, 64) + ": the CUSUM crossed " + strconv.FormatFloat(tr.cfg.Trend.H, 'f', 1, 64))
+		if base > 0 {
+			ratio = float64(obs) / base
+		}
+	}
+	b.WriteString(" at " + key.String())
+	f := finding{kind: KindTrend, key: key, fp: Fingerprint(KindTrend, key), at: now, grade: GradeIV,
+		ev: Evidence{Window: map[bool]string{true: "7d", false: "1d"}[rule == "trend/week"], From: from, To: to,
+			Observed: obs, Baseline: round3(base), Ratio: round3(ratio), PValue: p, Rule: rule},
+		explain: b.String(),
+		env:     GradeEnv{Region: s.key.region, Category: s.key.category, Ratio: ratio}}
+	if p > 0 && p < tr.cfg.Trend.Alpha/100 {
+		f.grade = GradeIII
+	}
+	m.fire(&f)
+}
+
+// keys returns the trend keys in a fixed order (for tests and reports).
+func (tr *trend) keys() []tkey {
+	out := make([]tkey, 0, len(tr.s))
+	for _, s := range tr.s {
+		out = append(out, s.key)
+	}
+	slices.SortFunc(out, func(a, b tkey) int {
+		if c := strings.Compare(a.region, b.region); c != 0 {
+			return c
+		}
+		return strings.Compare(a.category, b.category)
+	})
+	return out
+}
