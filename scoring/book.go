@@ -1,0 +1,408 @@
+package scoring
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// BookConfig configures a Book. Only what you set changes the defaults.
+type BookConfig struct {
+	// Dimensions to keep scorecards for; default DefaultDimensions. Fewer
+	// dimensions mean less work per event.
+	Dimensions []string
+	// Periods to keep; default week, month, quarter and year.
+	Periods []PeriodKind
+	// Retain is how many periods of each kind are kept per unit, the newest
+	// first (facts older than that are not counted for that kind); default
+	// day 62, week 60, month 25 (a year-on-year comparison needs 13),
+	// quarter 9, year 3.
+	Retain map[PeriodKind]int
+	// Subscribers answers customer bases the policy does not give.
+	Subscribers SubscriberCounter
+	// Logger receives the book's logs; default discards them.
+	Logger *slog.Logger
+}
+
+// Book keeps KPI scorecards as a projection of the event stream: give it
+// every stored event (it is a kesu.Observer) and read a Scorecard of any
+// kept dimension, unit and period at any moment. Per event it does a fixed
+// amount of work (one map lookup per kept dimension) and, once a unit and
+// period have been seen, no allocation. Rebuilt from the stored log with
+// kesu.Rebuild it holds exactly what it held live.
+//
+// A Book is safe for concurrent use: Observe and ObserveWarning are
+// serialised, reads run concurrently with each other.
+type Book struct {
+	pol     *Policy
+	loc     *time.Location
+	log     *slog.Logger
+	counter SubscriberCounter
+
+	mu      sync.RWMutex
+	dims    []*dimState
+	kinds   []PeriodKind
+	retain  [nPeriodKinds]int
+	byFact  [nFacts][]int32
+	matched []int32
+	countFn func(v *view)
+	events  int64
+	facts   [nFacts]int64
+	pay     *payState
+
+	baseMu sync.Mutex
+	bases  map[baseKey]int64
+}
+
+type baseKey struct {
+	dim, unit string
+	p         Period
+}
+
+type dimState struct {
+	dimDef
+	rows map[string]*row
+}
+
+// row is one unit of a dimension: its period slots, oldest first.
+type row struct {
+	unit  string
+	slots [nPeriodKinds][]*slot
+}
+
+// slot holds the counters of one unit in one period.
+type slot struct {
+	id    int32
+	n     []int64 // by measure
+	sums  []int64 // duration sums, by measure.sumIdx
+	hists []*hist // by measure.histIdx, allocated on first use
+}
+
+// NewBook returns an empty Book for policy p (Default() when nil). It
+// fails on an unknown dimension or period.
+func NewBook(p *Policy, cfg BookConfig) (*Book, error) {
+	if p == nil {
+		p = Default()
+	}
+	b := &Book{pol: p, loc: p.zone, log: cfg.Logger, counter: cfg.Subscribers, bases: map[baseKey]int64{}}
+	if b.log == nil {
+		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	dims := cfg.Dimensions
+	if len(dims) == 0 {
+		dims = DefaultDimensions
+	}
+	for _, name := range dims {
+		d, ok := dimByName(name)
+		if !ok {
+			return nil, fmt.Errorf("scoring: unknown dimension %q (known: %s)", name, strings.Join(DimensionNames(), ", "))
+		}
+		if slices.ContainsFunc(b.dims, func(x *dimState) bool { return x.name == name }) {
+			continue
+		}
+		b.dims = append(b.dims, &dimState{dimDef: d, rows: map[string]*row{}})
+	}
+	b.kinds = slices.Clone(cfg.Periods)
+	if len(b.kinds) == 0 {
+		b.kinds = []PeriodKind{Week, Month, Quarter, Year}
+	}
+	for _, k := range b.kinds {
+		if k < Day || k > Year {
+			return nil, fmt.Errorf("scoring: unknown period kind %d", k)
+		}
+	}
+	b.retain = [nPeriodKinds]int{Day: 62, Week: 60, Month: 25, Quarter: 9, Year: 3}
+	for k, n := range cfg.Retain {
+		if k >= Day && k <= Year && n > 0 {
+			b.retain[k] = n
+		}
+	}
+	for i, m := range p.measures {
+		b.byFact[m.fact] = append(b.byFact[m.fact], int32(i))
+	}
+	b.matched = make([]int32, 0, len(p.measures))
+	b.countFn = b.count
+	if p.pay != nil {
+		b.pay = newPayState(p.pay)
+	}
+	return b, nil
+}
+
+// Policy returns the book's policy.
+func (b *Book) Policy() *Policy { return b.pol }
+
+// Observe counts what one stored event says (it implements kesu.Observer).
+// t is the ticket after the event's batch; Observe neither keeps nor changes
+// it.
+func (b *Book) Observe(e *complaint.Event, t *complaint.Ticket) {
+	b.mu.Lock()
+	b.events++
+	facts(e, t, b.countFn)
+	b.mu.Unlock()
+}
+
+// WarningKind says what happened to a warning (see Warning).
+type WarningKind uint8
+
+// The warning kinds a Book counts.
+const (
+	WarningRaised   WarningKind = iota + 1 // a warning was raised
+	WarningFeedback                        // feedback was given on it (OnTime: by its due time)
+	WarningClosed                          // it was verified and closed
+)
+
+// Warning is what the warning ledger tells the Book, so warning closure and
+// feedback timeliness are scored with the rest. The warning package is not
+// imported: the engine (or the caller) forwards ledger changes with
+// ObserveWarning.
+type Warning struct {
+	ID       string
+	Kind     WarningKind
+	At       time.Time
+	Region   string
+	Category string
+	Partner  string
+	OnTime   bool
+}
+
+// ObserveWarning counts a warning's raise, feedback or closure.
+func (b *Book) ObserveWarning(w Warning) {
+	v := view{at: w.At, region: w.Region, category: w.Category, partner: w.Partner, warning: w.ID}
+	switch w.Kind {
+	case WarningRaised:
+		v.fact = FactWarningRaised
+	case WarningFeedback:
+		v.fact = FactWarningFeedback
+		if w.OnTime {
+			v.cond |= condOnTime
+		}
+	case WarningClosed:
+		v.fact = FactWarningClosed
+	default:
+		return
+	}
+	b.mu.Lock()
+	b.count(&v)
+	b.mu.Unlock()
+}
+
+// count adds one fact to every kept dimension and period. b.mu is held.
+func (b *Book) count(v *view) {
+	b.facts[v.fact]++
+	if b.pay != nil {
+		b.pay.count(v, b.loc)
+	}
+	ms := b.pol.measures
+	b.matched = b.matched[:0]
+	for _, mi := range b.byFact[v.fact] {
+		if ms[mi].match(v) {
+			b.matched = append(b.matched, mi)
+		}
+	}
+	if len(b.matched) == 0 {
+		return
+	}
+	ids := idsOf(v.at, b.loc)
+	for _, d := range b.dims {
+		u := d.get(v)
+		if u == "" && d.name != "all" {
+			continue
+		}
+		r := d.rows[u]
+		if r == nil {
+			r = &row{unit: strings.Clone(u)}
+			d.rows[r.unit] = r
+		}
+		for _, k := range b.kinds {
+			s := b.slotFor(r, k, ids[k])
+			if s == nil {
+				continue
+			}
+			for _, mi := range b.matched {
+				s.n[mi]++
+				m := ms[mi]
+				if m.sumIdx >= 0 {
+					s.sums[m.sumIdx] += v.dur[m.dur]
+				}
+				if m.histIdx >= 0 {
+					h := s.hists[m.histIdx]
+					if h == nil {
+						h = new(hist)
+						s.hists[m.histIdx] = h
+					}
+					h.add(v.dur[m.dur])
+				}
+			}
+		}
+	}
+}
+
+// slotFor finds or makes the slot of period id in r, keeping at most
+// retain[k] slots; it returns nil for a period older than all kept ones when
+// the row is full.
+func (b *Book) slotFor(r *row, k PeriodKind, id int32) *slot {
+	ss := r.slots[k]
+	n := len(ss)
+	if n > 0 && ss[n-1].id == id {
+		return ss[n-1]
+	}
+	i, found := slices.BinarySearchFunc(ss, id, func(s *slot, id int32) int { return int(s.id - id) })
+	if found {
+		return ss[i]
+	}
+	if n >= b.retain[k] {
+		if i == 0 {
+			return nil
+		}
+		// drop the oldest, reusing its memory
+		old := ss[0]
+		copy(ss, ss[1:i])
+		i--
+		clear(old.n)
+		clear(old.sums)
+		clear(old.hists)
+		old.id = id
+		ss[i] = old
+		return old
+	}
+	s := &slot{id: id, n: make([]int64, len(b.pol.measures)), sums: make([]int64, b.pol.nSums),
+		hists: make([]*hist, b.pol.nHists)}
+	ss = slices.Insert(ss, i, s)
+	r.slots[k] = ss
+	return s
+}
+
+// Stats are counts of what a Book has seen.
+type Stats struct {
+	Events int64            // events observed
+	Facts  map[string]int64 // facts counted, by fact name
+	Units  map[string]int   // units kept, by dimension
+}
+
+// Stats returns counts of what the book has seen.
+func (b *Book) Stats() Stats {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	s := Stats{Events: b.events, Facts: map[string]int64{}, Units: map[string]int{}}
+	for f := Fact(1); f < nFacts; f++ {
+		if b.facts[f] > 0 {
+			s.Facts[f.String()] = b.facts[f]
+		}
+	}
+	for _, d := range b.dims {
+		s.Units[d.name] = len(d.rows)
+	}
+	return s
+}
+
+// Dimensions returns the dimensions the book keeps, in order.
+func (b *Book) Dimensions() []string {
+	out := make([]string, len(b.dims))
+	for i, d := range b.dims {
+		out[i] = d.name
+	}
+	return out
+}
+
+func (b *Book) dim(name string) (*dimState, error) {
+	for _, d := range b.dims {
+		if d.name == name {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("scoring: dimension %q is not kept (kept: %s): %w", name, strings.Join(b.Dimensions(), ", "), ErrNotKept)
+}
+
+func (b *Book) keeps(k PeriodKind) error {
+	if !slices.Contains(b.kinds, k) {
+		return fmt.Errorf("scoring: %s periods are not kept: %w", k, ErrNotKept)
+	}
+	return nil
+}
+
+// Units returns the units of a dimension that have any fact in period p,
+// sorted. It fails with ErrNotKept when the dimension or period kind is not
+// kept.
+func (b *Book) Units(dim string, p Period) ([]string, error) {
+	d, err := b.dim(dim)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.keeps(p.Kind); err != nil {
+		return nil, err
+	}
+	id := periodID(p)
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []string
+	for u, r := range d.rows {
+		if r.find(p.Kind, id) != nil {
+			out = append(out, u)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (r *row) find(k PeriodKind, id int32) *slot {
+	if r == nil {
+		return nil
+	}
+	ss := r.slots[k]
+	i, ok := slices.BinarySearchFunc(ss, id, func(s *slot, id int32) int { return int(s.id - id) })
+	if !ok {
+		return nil
+	}
+	return ss[i]
+}
+
+// Customers returns the customer base of a unit in a period and where it
+// came from: the most specific base of the policy, else the
+// SubscriberCounter (asked once per unit and period, then cached). It
+// returns 0 and "" when neither knows; an error only when the counter fails.
+func (b *Book) Customers(ctx context.Context, dim, unit string, p Period) (int64, string, error) {
+	var best *Base
+	for _, bs := range b.pol.bases {
+		if bs.Dimension != dim || bs.Unit != unit {
+			continue
+		}
+		if !bs.period.IsZero() && !(bs.period.Contains(p.Start) && bs.period.Kind >= p.Kind) {
+			continue
+		}
+		if best == nil || (best.period.IsZero() && !bs.period.IsZero()) ||
+			(!bs.period.IsZero() && bs.period.Kind < best.period.Kind) {
+			best = bs
+		}
+	}
+	if best != nil {
+		return best.Count, "policy " + best.Source, nil
+	}
+	if b.counter == nil {
+		return 0, "", nil
+	}
+	key := baseKey{dim, unit, p}
+	b.baseMu.Lock()
+	n, ok := b.bases[key]
+	b.baseMu.Unlock()
+	if ok {
+		return n, "subscriber counter", nil
+	}
+	n, err := b.counter.Subscribers(ctx, dim, unit, p)
+	if err != nil {
+		return 0, "", fmt.Errorf("scoring: customers of %s %q in %s: %w", dim, unit, p, err)
+	}
+	if n < 0 {
+		n = 0
+	}
+	b.baseMu.Lock()
+	b.bases[key] = n
+	b.baseMu.Unlock()
+	return n, "subscriber counter", nil
+}
