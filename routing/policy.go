@@ -24,7 +24,7 @@ const MaxExprNodes = 200
 const (
 	RoundRobin  = "round-robin"  // handlers in turn
 	LeastLoaded = "least-loaded" // the handler with the fewest open tickets
-	Skills      = "skills"       // a handler whose skills cover the category, within capacity
+	Skills      = "skills"       // the least-loaded handler whose skills cover the category (ties: the most specific skill), within capacity
 	Owner       = "owner"        // the customer's named owner (包保, R14), else the fallback
 	Manual      = "manual"       // no automatic assignment
 )

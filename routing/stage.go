@@ -179,24 +179,39 @@ func (s *Stage) pick(st *state, q *Queue, strategy string, t *complaint.Ticket, 
 			}
 		}
 	case LeastLoaded, Skills:
-		best, bestLoad := -1, 0
+		best, bestLoad, bestSpec := -1, 0, 0
 		for i := range hs {
 			h := &hs[i]
-			if strategy == Skills && !underAny(t.Category, h.Skills) {
-				continue
+			spec := 0
+			if strategy == Skills {
+				if spec = specificity(t.Category, h.Skills); spec == 0 {
+					continue
+				}
 			}
 			l := s.load.Load(h.ID)
 			if h.Capacity > 0 && l >= h.Capacity {
 				continue
 			}
-			if best < 0 || l < bestLoad {
-				best, bestLoad = i, l
+			if best < 0 || l < bestLoad || (l == bestLoad && spec > bestSpec) {
+				best, bestLoad, bestSpec = i, l, spec
 			}
 		}
 		if best >= 0 {
 			d.Assignee, d.Strategy = hs[best].ID, strategy
 		}
 	}
+}
+
+// specificity returns the depth of the deepest skill that covers category
+// (0 when none does).
+func specificity(category string, skills []string) int {
+	best := 0
+	for _, sk := range skills {
+		if complaint.Under(category, sk) {
+			best = max(best, complaint.Level(sk))
+		}
+	}
+	return best
 }
 
 // Decide implements kesu.Stage: see Stage for what it does after which
