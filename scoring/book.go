@@ -18,12 +18,14 @@ type BookConfig struct {
 	// Dimensions to keep scorecards for; default DefaultDimensions. Fewer
 	// dimensions mean less work per event.
 	Dimensions []string
-	// Periods to keep; default week, month, quarter and year.
+	// Periods to keep; default week, month, quarter and year. Months are
+	// always kept; quarters and years are read as sums of their months (no
+	// work per event); days and weeks are counted only when listed here.
 	Periods []PeriodKind
-	// Retain is how many periods of each kind are kept per unit, the newest
-	// first (facts older than that are not counted for that kind); default
-	// day 62, week 60, month 25 (a year-on-year comparison needs 13),
-	// quarter 9, year 3.
+	// Retain is how many periods of each counted kind are kept per unit, the
+	// newest first (facts older than that are not counted for that kind);
+	// default day 62, week 60, month 37 (so this year and the two before,
+	// for year-on-year comparisons of years).
 	Retain map[PeriodKind]int
 	// Subscribers answers customer bases the policy does not give.
 	Subscribers SubscriberCounter
@@ -52,7 +54,9 @@ type Book struct {
 	retain  [nPeriodKinds]int
 	byFact  [nFacts][]int32
 	matched []int32
+	hot     []hotMeasure
 	countFn func(v *view)
+	scratch view
 	events  int64
 	facts   [nFacts]int64
 	pay     *payState
@@ -69,6 +73,13 @@ type baseKey struct {
 type dimState struct {
 	dimDef
 	rows map[string]*row
+	last *row // the row used last: events of one ticket come together
+}
+
+// hotMeasure is what the per-event loop needs of a measure, kept compact.
+type hotMeasure struct {
+	sum, hist int32
+	dur       durKind
 }
 
 // row is one unit of a dimension: its period slots, oldest first.
@@ -109,16 +120,22 @@ func NewBook(p *Policy, cfg BookConfig) (*Book, error) {
 		}
 		b.dims = append(b.dims, &dimState{dimDef: d, rows: map[string]*row{}})
 	}
-	b.kinds = slices.Clone(cfg.Periods)
-	if len(b.kinds) == 0 {
-		b.kinds = []PeriodKind{Week, Month, Quarter, Year}
+	periods := cfg.Periods
+	if len(periods) == 0 {
+		periods = []PeriodKind{Week, Month, Quarter, Year}
 	}
-	for _, k := range b.kinds {
+	for _, k := range periods {
 		if k < Day || k > Year {
 			return nil, fmt.Errorf("scoring: unknown period kind %d", k)
 		}
 	}
-	b.retain = [nPeriodKinds]int{Day: 62, Week: 60, Month: 25, Quarter: 9, Year: 3}
+	for _, k := range []PeriodKind{Day, Week} {
+		if slices.Contains(periods, k) {
+			b.kinds = append(b.kinds, k)
+		}
+	}
+	b.kinds = append(b.kinds, Month)
+	b.retain = [nPeriodKinds]int{Day: 62, Week: 60, Month: 37}
 	for k, n := range cfg.Retain {
 		if k >= Day && k <= Year && n > 0 {
 			b.retain[k] = n
@@ -126,6 +143,7 @@ func NewBook(p *Policy, cfg BookConfig) (*Book, error) {
 	}
 	for i, m := range p.measures {
 		b.byFact[m.fact] = append(b.byFact[m.fact], int32(i))
+		b.hot = append(b.hot, hotMeasure{sum: int32(m.sumIdx), hist: int32(m.histIdx), dur: m.dur})
 	}
 	b.matched = make([]int32, 0, len(p.measures))
 	b.countFn = b.count
@@ -144,7 +162,7 @@ func (b *Book) Policy() *Policy { return b.pol }
 func (b *Book) Observe(e *complaint.Event, t *complaint.Ticket) {
 	b.mu.Lock()
 	b.events++
-	facts(e, t, b.countFn)
+	facts(e, t, &b.scratch, b.countFn)
 	b.mu.Unlock()
 }
 
@@ -215,10 +233,14 @@ func (b *Book) count(v *view) {
 		if u == "" && d.name != "all" {
 			continue
 		}
-		r := d.rows[u]
-		if r == nil {
-			r = &row{unit: strings.Clone(u)}
-			d.rows[r.unit] = r
+		r := d.last
+		if r == nil || r.unit != u {
+			r = d.rows[u]
+			if r == nil {
+				r = &row{unit: strings.Clone(u)}
+				d.rows[r.unit] = r
+			}
+			d.last = r
 		}
 		for _, k := range b.kinds {
 			s := b.slotFor(r, k, ids[k])
@@ -227,15 +249,15 @@ func (b *Book) count(v *view) {
 			}
 			for _, mi := range b.matched {
 				s.n[mi]++
-				m := ms[mi]
-				if m.sumIdx >= 0 {
-					s.sums[m.sumIdx] += v.dur[m.dur]
+				m := &b.hot[mi]
+				if m.sum >= 0 {
+					s.sums[m.sum] += v.dur[m.dur]
 				}
-				if m.histIdx >= 0 {
-					h := s.hists[m.histIdx]
+				if m.hist >= 0 {
+					h := s.hists[m.hist]
 					if h == nil {
 						h = new(hist)
-						s.hists[m.histIdx] = h
+						s.hists[m.hist] = h
 					}
 					h.add(v.dur[m.dur])
 				}
@@ -321,7 +343,7 @@ func (b *Book) dim(name string) (*dimState, error) {
 }
 
 func (b *Book) keeps(k PeriodKind) error {
-	if !slices.Contains(b.kinds, k) {
+	if !slices.Contains(b.kinds, k) && k != Quarter && k != Year {
 		return fmt.Errorf("scoring: %s periods are not kept: %w", k, ErrNotKept)
 	}
 	return nil
@@ -351,9 +373,19 @@ func (b *Book) Units(dim string, p Period) ([]string, error) {
 	return out, nil
 }
 
+// find returns the slot of period id of kind k in r, or nil when r has no
+// facts in it. Quarters and years are summed from their months into a new
+// slot.
 func (r *row) find(k PeriodKind, id int32) *slot {
 	if r == nil {
 		return nil
+	}
+	switch k {
+	case Quarter:
+		first := id/4*12 + id%4*3
+		return r.sum(first, first+3)
+	case Year:
+		return r.sum(id*12, id*12+12)
 	}
 	ss := r.slots[k]
 	i, ok := slices.BinarySearchFunc(ss, id, func(s *slot, id int32) int { return int(s.id - id) })
@@ -405,4 +437,33 @@ func (b *Book) Customers(ctx context.Context, dim, unit string, p Period) (int64
 	b.bases[key] = n
 	b.baseMu.Unlock()
 	return n, "subscriber counter", nil
+}
+
+// sum adds up the month slots with ids in [from, to); nil when none.
+func (r *row) sum(from, to int32) *slot {
+	var out *slot
+	for _, s := range r.slots[Month] {
+		if s.id < from || s.id >= to {
+			continue
+		}
+		if out == nil {
+			out = &slot{id: from, n: make([]int64, len(s.n)), sums: make([]int64, len(s.sums)), hists: make([]*hist, len(s.hists))}
+		}
+		for i, v := range s.n {
+			out.n[i] += v
+		}
+		for i, v := range s.sums {
+			out.sums[i] += v
+		}
+		for i, h := range s.hists {
+			if h == nil {
+				continue
+			}
+			if out.hists[i] == nil {
+				out.hists[i] = new(hist)
+			}
+			out.hists[i].merge(h)
+		}
+	}
+	return out
 }

@@ -55,22 +55,22 @@ func ParseFact(s string) (Fact, error) {
 type cond uint32
 
 const (
-	condSatisfied     cond = 1 << iota // visited: the customer was satisfied
-	condFCR                            // closed: never transferred, reopened or urged
-	condWasTransferred                 // closed: transferred at least once
-	condWasReopened                    // closed: reopened at least once
-	condRepeat                         // received/closed: a repeat of an earlier ticket
-	condReplyDue                       // resolved: a reply deadline was set
-	condReplyOnTime                    // resolved: replied by the reply deadline
-	condResolveDue                     // resolved: a resolution deadline was set
-	condResolveOnTime                  // resolved: resolved by the deadline
-	condOverdue                        // resolved: resolved after the deadline
-	condCentralised                    // dispatched/closed: handled by a centralised centre
-	condControllable                   // closed: the cause was locally controllable
-	condGreen                          // closed: went through the green channel
-	condEscalated                      // received/closed: the ticket is an escalation
-	condOnTime                         // warning-feedback: feedback by its due time
-	condCompensated                    // closed/resolved: compensation or refund paid
+	condSatisfied      cond = 1 << iota // visited: the customer was satisfied
+	condFCR                             // closed: never transferred, reopened or urged
+	condWasTransferred                  // closed: transferred at least once
+	condWasReopened                     // closed: reopened at least once
+	condRepeat                          // received/closed: a repeat of an earlier ticket
+	condReplyDue                        // resolved: a reply deadline was set
+	condReplyOnTime                     // resolved: replied by the reply deadline
+	condResolveDue                      // resolved: a resolution deadline was set
+	condResolveOnTime                   // resolved: resolved by the deadline
+	condOverdue                         // resolved: resolved after the deadline
+	condCentralised                     // dispatched/closed: handled by a centralised centre
+	condControllable                    // closed: the cause was locally controllable
+	condGreen                           // closed: went through the green channel
+	condEscalated                       // received/closed: the ticket is an escalation
+	condOnTime                          // warning-feedback: feedback by its due time
+	condCompensated                     // closed/resolved: compensation or refund paid
 	nConds
 )
 
@@ -172,43 +172,43 @@ func (v *view) handler(t *complaint.Ticket) {
 
 // facts turns one event (and the ticket after its batch) into at most two
 // views, calling fn for each. It does not allocate.
-func facts(e *complaint.Event, t *complaint.Ticket, fn func(v *view)) {
-	var v view
+func facts(e *complaint.Event, t *complaint.Ticket, scratch *view, fn func(v *view)) {
+	v := scratch
 	switch e.Type {
 	case complaint.EventReceived:
-		v = view{fact: FactReceived, at: t.ReceivedAt}
+		*v = view{fact: FactReceived, at: t.ReceivedAt}
 		v.intake(t)
 		if t.RepeatOf != "" {
 			v.cond |= condRepeat
 		}
 		if arrivedEscalated(t) {
 			v.cond |= condEscalated
-			fn(&v)
+			fn(v)
 			v.fact = FactEscalated
 		}
-		fn(&v)
+		fn(v)
 	case complaint.EventEscalated:
 		if e.Escalation == nil || !outside(e.Escalation.Target) {
 			return
 		}
-		v = view{fact: FactEscalated, at: e.At, cond: condEscalated}
+		*v = view{fact: FactEscalated, at: e.At, cond: condEscalated}
 		v.intake(t)
-		fn(&v)
+		fn(v)
 	case complaint.EventTagged:
-		v = view{fact: FactTagged, at: e.At}
+		*v = view{fact: FactTagged, at: e.At}
 		v.intake(t)
 		for i := range e.Tags {
 			// count a tag only where it was the one recorded on the ticket
 			if cur, ok := t.Tag(e.Tags[i].Name); ok && cur.At.Equal(e.Tags[i].At) && cur.Rule == e.Tags[i].Rule && !seenBefore(e.Tags, i) {
 				v.tagName = e.Tags[i].Name
-				fn(&v)
+				fn(v)
 			}
 		}
 	case complaint.EventDispatched, complaint.EventTransferred:
 		if e.Dispatch == nil {
 			return
 		}
-		v = view{fact: FactDispatched, at: e.At}
+		*v = view{fact: FactDispatched, at: e.At}
 		if e.Type == complaint.EventTransferred {
 			v.fact = FactTransferred
 		}
@@ -217,13 +217,13 @@ func facts(e *complaint.Event, t *complaint.Ticket, fn func(v *view)) {
 		if e.Dispatch.Centralised {
 			v.cond |= condCentralised
 		}
-		fn(&v)
+		fn(v)
 	case complaint.EventUrged:
-		v = view{fact: FactUrged, at: e.At}
+		*v = view{fact: FactUrged, at: e.At}
 		v.intake(t)
-		fn(&v)
+		fn(v)
 	case complaint.EventResolved:
-		v = view{fact: FactResolved, at: e.At}
+		*v = view{fact: FactResolved, at: e.At}
 		v.intake(t)
 		v.handler(t)
 		if e.Resolution != nil {
@@ -254,27 +254,27 @@ func facts(e *complaint.Event, t *complaint.Ticket, fn func(v *view)) {
 				v.cond |= condResolveOnTime
 			}
 		}
-		fn(&v)
+		fn(v)
 	case complaint.EventVisited:
 		if e.Visit == nil {
 			return
 		}
-		v = view{fact: FactVisited, at: e.At}
+		*v = view{fact: FactVisited, at: e.At}
 		v.intake(t)
 		v.handler(t)
 		if e.Visit.Satisfied {
 			v.cond |= condSatisfied
 		}
-		fn(&v)
+		fn(v)
 	case complaint.EventReopened:
-		v = view{fact: FactReopened, at: e.At}
+		*v = view{fact: FactReopened, at: e.At}
 		v.intake(t)
-		fn(&v)
+		fn(v)
 	case complaint.EventClosed:
 		if e.Closing == nil {
 			return
 		}
-		v = view{fact: FactClosed, at: e.At}
+		*v = view{fact: FactClosed, at: e.At}
 		v.intake(t)
 		v.handler(t)
 		r := e.Closing.Responsibility
@@ -308,7 +308,7 @@ func facts(e *complaint.Event, t *complaint.Ticket, fn func(v *view)) {
 		if t.Escalated {
 			v.cond |= condEscalated
 		}
-		fn(&v)
+		fn(v)
 	}
 }
 

@@ -101,6 +101,13 @@ func (h *hist) add(x int64) {
 	h.n++
 }
 
+func (h *hist) merge(o *hist) {
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+	h.n += o.n
+}
+
 // quantile returns the q-quantile (0 ≤ q ≤ 1) with the rank rule of
 // golang.org/x/exp/stats.Quantiles (linear between order statistics),
 // each order statistic read as its bucket's midpoint (exact below 32).
