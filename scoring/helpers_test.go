@@ -48,9 +48,14 @@ var tagStage = kesu.StageFunc(func(_ context.Context, in kesu.Input) ([]complain
 
 func newWorld(t *testing.T, pol *scoring.Policy, cfg scoring.BookConfig, extra ...kesu.Observer) *world {
 	t.Helper()
+	return newWorldStore(t, complaint.NewMemStore(), pol, cfg, extra...)
+}
+
+func newWorldStore(t *testing.T, store *complaint.MemStore, pol *scoring.Policy, cfg scoring.BookConfig, extra ...kesu.Observer) *world {
+	t.Helper()
 	book, err := scoring.NewBook(pol, cfg)
 	require.NoError(t, err)
-	w := &world{t: t, ctx: context.Background(), store: complaint.NewMemStore(), book: book}
+	w := &world{t: t, ctx: context.Background(), store: store, book: book}
 	w.engine = kesu.New(kesu.Config{Store: w.store, Now: func() time.Time { return w.now },
 		Stages: []kesu.Stage{tagStage}, Observers: append([]kesu.Observer{book}, extra...)})
 	return w

@@ -384,6 +384,7 @@ func (s *Sanctions) append(ctx context.Context, ps *partnerState, recs []complai
 func (s *Sanctions) adopt(ps *partnerState, ds []*Decision, _ []complaint.Record) []Decision {
 	var out []Decision
 	for _, d := range ds {
+		s.norm(d)
 		ps.decisions = append(ps.decisions, d)
 		ps.execs[d.ID] = &Execution{Decision: d.ID, NextAt: d.At}
 		out = append(out, *d)
@@ -557,7 +558,7 @@ func (s *Sanctions) carryOut(ctx context.Context, ps *partnerState, d *Decision,
 	if jerr := s.append(ctx, ps, []complaint.Record{s.record(ps, 0, typ, now, rec)}); jerr != nil {
 		return errors.Join(err, jerr)
 	}
-	x.apply(typ, rec)
+	x.apply(typ, rec, s.loc)
 	if err != nil {
 		s.log.Warn("scoring: sanction call failed; will retry", "decision", d.ID, "attempt", x.Attempts, "next", x.NextAt, "err", err)
 		return fmt.Errorf("scoring: carry out %s: %w", d.ID, err)
@@ -566,7 +567,20 @@ func (s *Sanctions) carryOut(ctx context.Context, ps *partnerState, d *Decision,
 	return nil
 }
 
-func (x *Execution) apply(typ string, r execRec) {
+// norm puts a decision's times in the policy's zone, so decisions read back
+// from the journal equal those made live.
+func (s *Sanctions) norm(d *Decision) {
+	d.At, d.From = d.At.In(s.loc), d.From.In(s.loc)
+	if !d.Until.IsZero() {
+		d.Until = d.Until.In(s.loc)
+	}
+}
+
+func (x *Execution) apply(typ string, r execRec, loc *time.Location) {
+	r.At = r.At.In(loc)
+	if !r.Next.IsZero() {
+		r.Next = r.Next.In(loc)
+	}
 	x.Attempts++
 	if typ == "executed" {
 		x.Done, x.DoneAt, x.LastError, x.NextAt = true, r.At, "", time.Time{}
@@ -611,6 +625,7 @@ func (s *Sanctions) Load(ctx context.Context) error {
 			if err := json.Unmarshal(r.Data, d); err != nil {
 				return fmt.Errorf("scoring: journal %s#%d: %w", r.Stream, r.Seq, err)
 			}
+			s.norm(d)
 			ps.decisions = append(ps.decisions, d)
 			ps.execs[d.ID] = &Execution{Decision: d.ID, NextAt: d.At}
 		case "evaluation":
@@ -625,7 +640,7 @@ func (s *Sanctions) Load(ctx context.Context) error {
 				return fmt.Errorf("scoring: journal %s#%d: %w", r.Stream, r.Seq, err)
 			}
 			if x := ps.execs[er.Decision]; x != nil {
-				x.apply(r.Type, er)
+				x.apply(r.Type, er, s.loc)
 			}
 		}
 		return nil
