@@ -160,13 +160,13 @@ func (p Period) String() string {
 		return s.Format("2006-01-02")
 	case Week:
 		y, w := s.ISOWeek()
-		return fmt.Sprintf("%d-W%02d", y, w)
+		return fmt.Sprintf("%04d-W%02d", y, w)
 	case Month:
 		return s.Format("2006-01")
 	case Quarter:
-		return fmt.Sprintf("%d-Q%d", s.Year(), (int(s.Month())-1)/3+1)
+		return fmt.Sprintf("%04d-Q%d", s.Year(), (int(s.Month())-1)/3+1)
 	case Year:
-		return strconv.Itoa(s.Year())
+		return fmt.Sprintf("%04d", s.Year())
 	}
 	return ""
 }
@@ -179,6 +179,11 @@ func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 func ParsePeriod(s string, loc *time.Location) (Period, error) {
 	if loc == nil {
 		loc = defaultZone()
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c == '-' || c == 'Q' || c == 'W') {
+			return Period{}, fmt.Errorf("scoring: bad period %q", s)
+		}
 	}
 	bad := fmt.Errorf("scoring: bad period %q (want 2025, 2025-Q1, 2025-03, 2025-W10 or 2025-03-07)", s)
 	switch {

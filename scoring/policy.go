@@ -199,6 +199,15 @@ func build(f *policyfile.File) (*Policy, error) {
 		p.reports = DefaultReportPolicy()
 	}
 
+	// null entries ("- " with nothing) are errors, not nil pointers
+	userKPIs = dropNil(userKPIs, sec["kpis"], "kpis", el)
+	userTargets = dropNil(userTargets, sec["targets"], "targets", el)
+	p.bases = dropNil(p.bases, mapValue(sec["customers"], "bases"), "customers.bases", el)
+	p.appraisal = dropNil(p.appraisal, sec["appraisal"], "appraisal", el)
+	if len(el.errs) > 0 {
+		return nil, el.errs
+	}
+
 	// KPIs: built-ins, replaced or extended by the policy's.
 	kpis := Builtins()
 	for _, k := range kpis {
@@ -302,6 +311,18 @@ func build(f *policyfile.File) (*Policy, error) {
 		return nil, el.errs
 	}
 	return p, nil
+}
+
+func dropNil[T any](list []*T, n *yaml.Node, path string, el *errList) []*T {
+	out := list[:0]
+	for i, x := range list {
+		if x == nil {
+			el.at(seqItem(n, i), fmt.Sprintf("%s[%d]", path, i), "empty entry")
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // addMeasure interns a compiled counter: equal counters share a slot.
