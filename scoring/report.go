@@ -351,7 +351,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			sb.WriteString("  (none)\n")
 		}
 		for _, s := range ss {
-			fmt.Fprintf(&sb, "  %-40s %6d %7s%%\n", s.Label, s.Count, s.Share)
+			fmt.Fprintf(&sb, "  %-40s %6d %8s\n", s.Label, s.Count, pct(s.Share))
 		}
 	}
 	section("By problem", r.ByProblem)
@@ -364,15 +364,23 @@ func (r *Report) WriteText(w io.Writer) error {
 		sb.WriteString("  (none)\n")
 	}
 	for _, h := range r.Hotspots {
-		fmt.Fprintf(&sb, "  %-40s %6d (previous %d, change %s%%)\n", h.Label, h.Count, h.Previous, h.Change)
+		fmt.Fprintf(&sb, "  %-40s %6d (previous %d, change %s)\n", h.Label, h.Count, h.Previous, pct(h.Change))
 	}
 	section("Top locally controllable problems", r.TopControllable)
 	wf := r.Warnings
-	fmt.Fprintf(&sb, "\nWarnings\n  raised %d, closed %d, closure rate %s%%\n  feedback %d, on time %d, timeliness %s%%\n",
-		wf.Raised, wf.Closed, wf.ClosureRate, wf.Feedback, wf.FeedbackOnTime, wf.FeedbackTimeliness)
+	fmt.Fprintf(&sb, "\nWarnings\n  raised %d, closed %d, closure rate %s\n  feedback %d, on time %d, timeliness %s\n",
+		wf.Raised, wf.Closed, pct(wf.ClosureRate), wf.Feedback, wf.FeedbackOnTime, pct(wf.FeedbackTimeliness))
 	for _, n := range r.Notes {
 		fmt.Fprintf(&sb, "note: %s\n", n)
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// pct formats a percentage value, or "no data".
+func pct(v Value) string {
+	if !v.OK {
+		return v.String()
+	}
+	return v.String() + "%"
 }
