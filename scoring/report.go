@@ -343,7 +343,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if l.Projected != l.Value && l.Projected.OK {
 			proj = "→ " + l.Projected.String()
 		}
-		fmt.Fprintf(&sb, "  %-28s %10s %-11s %-12s %-8s %s\n", l.KPI, l.Value, l.Unit, proj, tgt, st)
+		line := fmt.Sprintf("  %-28s %10s %-11s %-12s %-8s %s", l.KPI, l.Value, l.Unit, proj, tgt, st)
+		sb.WriteString(strings.TrimRight(line, " "))
+		sb.WriteByte('\n')
 	}
 	section := func(title string, ss []Share) {
 		fmt.Fprintf(&sb, "\n%s\n", title)
