@@ -119,3 +119,9 @@ func (w *world) close(id string, when time.Time, side, dept string, controllable
 	w.do(id, when, complaint.Event{Type: complaint.EventClosed, Closing: &complaint.Closing{Handling: h,
 		Responsibility: complaint.Responsibility{Unit: "u-" + side, Department: dept, Side: side, Cause: "c", LocallyControllable: controllable}}})
 }
+
+var (
+	_ kesu.Observer = (*scoring.Book)(nil)
+	_ kesu.Observer = (*scoring.Sanctions)(nil)
+	_ kesu.Ticker   = (*scoring.Sanctions)(nil)
+)
