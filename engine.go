@@ -47,9 +47,8 @@ type Guard interface {
 }
 
 // Observer sees every stored event, in commit order, one call at a time:
-// warning detectors and KPI scorecards are observers. t is the ticket after
-// the whole batch the event was stored with; Observe must not keep or change
-// it. Observe must not call back into the engine synchronously.
+// warning detectors and KPI scorecards are observers. t is the ticket right
+// after e (as Rebuild shows it too); Observe must not keep or change it. Observe must not call back into the engine synchronously.
 type Observer interface {
 	Observe(e *complaint.Event, t *complaint.Ticket)
 }
@@ -200,7 +199,7 @@ func (e *Engine) Intake(ctx context.Context, in complaint.Intake) (*complaint.Ti
 		}
 		return nil, fmt.Errorf("kesu: intake: %w", err)
 	}
-	e.notify(evs, t)
+	e.notify(evs, complaint.Ticket{})
 	e.log.Debug("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
 	return t.Clone(), nil
 }
@@ -238,6 +237,8 @@ func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*com
 				return nil, err
 			}
 		}
+		pre := *t
+		pre.Tags = slices.Clip(pre.Tags) // re-applying tags must not write into t's array
 		evs, err := e.run(ctx, t, cust, []complaint.Event{act}, now)
 		if err != nil {
 			return nil, err
@@ -250,7 +251,7 @@ func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*com
 		if err != nil {
 			return nil, fmt.Errorf("kesu: apply %s to %s: %w", ev.Type, id, err)
 		}
-		e.notify(evs, t)
+		e.notify(evs, pre)
 		return t.Clone(), nil
 	}
 	return nil, fmt.Errorf("kesu: apply %s to %s: gave up after %d conflicts: %w", ev.Type, id, MaxConflictRetries, lastErr)
@@ -319,10 +320,20 @@ func (e *Engine) customer(ctx context.Context, id string) *complaint.Customer {
 	}
 }
 
-func (e *Engine) notify(evs []complaint.Event, t *complaint.Ticket) {
+// notify passes each stored event to the observers and subscribers with the
+// ticket as it stood right after that event: it folds the events again into
+// pre, the ticket before the batch (a copy), so observers see exactly what
+// Rebuild shows them.
+func (e *Engine) notify(evs []complaint.Event, pre complaint.Ticket) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	t := &pre
 	for i := range evs {
+		if err := complaint.Apply(t, &evs[i]); err != nil {
+			// Cannot happen: the same events applied to the same ticket in run.
+			e.log.Error("kesu: re-folding a stored event failed", "ticket", evs[i].Ticket, "seq", evs[i].Seq, "err", err)
+			return
+		}
 		for _, o := range e.observers {
 			o.Observe(&evs[i], t)
 		}
@@ -338,7 +349,7 @@ type subscription struct {
 }
 
 // Subscribe calls fn with a copy of every event stored from now on and the
-// ticket after its batch, in commit order, in the order subscribers
+// ticket right after it, in commit order, in the order subscribers
 // subscribed. fn runs synchronously: keep it short. The returned function
 // ends the subscription.
 func (e *Engine) Subscribe(fn func(ev complaint.Event, t *complaint.Ticket)) (cancel func()) {

@@ -43,8 +43,8 @@ func Example() {
 	_, err = eng.Apply(ctx, t.ID, complaint.Event{Type: complaint.EventVisited, Visit: &complaint.Visit{Satisfied: true}})
 	fmt.Println(errors.Is(err, complaint.ErrInvalidTransition), err)
 	// Output:
-	// event 1 received → dispatched
-	// event 2 accepted → dispatched
+	// event 1 received → received
+	// event 2 accepted → accepted
 	// event 3 dispatched → dispatched
 	// T00000001 vas root/vas
 	// true complaint: ticket T00000001 is dispatched: visited not allowed (allowed: tagged, dispatched, assigned, transferred, deadlines-set, contacted, urged, info-added, note, approved, escalated, merged)
