@@ -126,6 +126,7 @@ type Ledger struct {
 	byFP    map[string]string // fingerprint → latest entry id
 	dirty   map[string]bool
 	snaps   map[string]*Warning
+	looking map[string]bool // closed entries with look-backs to run
 	retest  func(w *Warning, now time.Time) bool
 }
 
@@ -136,7 +137,7 @@ func LoadLedger(ctx context.Context, j complaint.Journal, cfg LedgerConfig) (*Le
 	if cfg.Ack == nil || len(cfg.Lookback) == 0 {
 		cfg = Config{Ledger: cfg}.Defaults().Ledger
 	}
-	l := &Ledger{cfg: cfg, rec: newRecorder(j), entries: map[string]*Entry{}, byFP: map[string]string{}, dirty: map[string]bool{}}
+	l := &Ledger{cfg: cfg, rec: newRecorder(j), entries: map[string]*Entry{}, byFP: map[string]string{}, dirty: map[string]bool{}, looking: map[string]bool{}}
 	if j == nil {
 		return l, nil
 	}
@@ -204,6 +205,7 @@ func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
 		}
 		e.Ended = time.Time{}
 		l.byFP[e.Warning.Fingerprint] = e.Warning.ID
+		delete(l.looking, e.Warning.ID)
 	case recUpdated:
 		if d.Warning != nil {
 			rec := e.Warning.Recurrence
@@ -229,12 +231,14 @@ func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
 		for _, lb := range l.cfg.Lookback {
 			e.Lookbacks = append(e.Lookbacks, Lookback{Due: at.Add(time.Duration(lb))})
 		}
+		l.looking[e.Warning.ID] = len(e.Lookbacks) > 0
 	case recLookback:
 		for i := range e.Lookbacks {
 			if e.Lookbacks[i].Due.Equal(d.Due) {
 				e.Lookbacks[i].Done = at
 			}
 		}
+		l.looking[e.Warning.ID] = slices.ContainsFunc(e.Lookbacks, func(lb Lookback) bool { return lb.Done.IsZero() })
 	}
 }
 
@@ -352,9 +356,10 @@ func (l *Ledger) tick(ctx context.Context, now time.Time) error {
 	for _, id := range slices.Sorted(mapKeys(l.dirty)) {
 		l.writeSnap(l.entries[id])
 	}
-	for _, id := range slices.Sorted(mapKeys(l.entries)) {
+	for _, id := range slices.Sorted(mapKeys(l.looking)) {
 		e := l.entries[id]
-		if e.State != StateClosed {
+		if !l.looking[id] || e.State != StateClosed {
+			delete(l.looking, id)
 			continue
 		}
 		for _, lb := range e.Lookbacks {

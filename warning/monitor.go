@@ -444,15 +444,24 @@ func (m *Monitor) incidentFor(region, category string) *active {
 // notices returns the notices due at now and forgets ended warnings.
 func (m *Monitor) notices(now time.Time) []Notice {
 	g := m.cfg.Grouping
-	var out []Notice
-	for _, fp := range slices.Sorted(maps.Keys(m.active)) {
-		a := m.active[fp]
-		if a.w.Inhibited {
+	var due []string
+	for fp, a := range m.active {
+		switch {
+		case a.w.Inhibited:
 			if a.ended {
 				delete(m.active, fp)
 			}
-			continue
+		case a.ended,
+			a.notified.IsZero() && now.Sub(a.w.RaisedAt) >= time.Duration(g.GroupWait),
+			!a.notified.IsZero() && a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval),
+			!a.notified.IsZero() && now.Sub(a.notified) >= time.Duration(g.RepeatInterval):
+			due = append(due, fp)
 		}
+	}
+	slices.Sort(due)
+	var out []Notice
+	for _, fp := range due {
+		a := m.active[fp]
 		switch {
 		case a.ended:
 			if !a.notified.IsZero() {
@@ -460,14 +469,12 @@ func (m *Monitor) notices(now time.Time) []Notice {
 			}
 			delete(m.active, fp)
 		case a.notified.IsZero():
-			if now.Sub(a.w.RaisedAt) >= time.Duration(g.GroupWait) {
-				out = append(out, Notice{Reason: "new", At: now, Warning: *a.w.Clone()})
-				a.notified, a.changed = now, false
-			}
+			out = append(out, Notice{Reason: "new", At: now, Warning: *a.w.Clone()})
+			a.notified, a.changed = now, false
 		case a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval):
 			out = append(out, Notice{Reason: "changed", At: now, Warning: *a.w.Clone()})
 			a.notified, a.changed = now, false
-		case now.Sub(a.notified) >= time.Duration(g.RepeatInterval):
+		default:
 			out = append(out, Notice{Reason: "repeat", At: now, Warning: *a.w.Clone()})
 			a.notified = now
 		}
