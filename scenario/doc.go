@@ -59,6 +59,9 @@
 //     score; close: unit, department, person, cause, controllable, side,
 //     handling; merge: problem). Naming a batch applies the action to every
 //     member.
+//   - ledger: {kind, key, do, by, text} — take the warning of that kind
+//     (and key; else the latest raised) one step along the ledger: do is
+//     acknowledge, handle (text is the feedback), verify or close.
 //   - expect: the expectations below.
 //
 // A ticket action or intake may add error: TEXT: the step must then be
@@ -79,9 +82,12 @@
 // a distinct warning raised so far; unset fields match anything),
 // no_warnings (kinds that must not have been raised), ledger ({kind, key,
 // state}), kpis ({name, scope, period, value, tolerance, status}) and
-// sanctions ({partner, action, months}). An expectation on a part of kesu
-// that is not in the build fails with an error wrapping ErrNotAvailable;
-// it never passes by default.
+// sanctions ({partner, action, months}), share (the centralised-handling
+// share of routing decisions: {value, tolerance, decisions}).
+//
+// KPI scopes are "" (everything) or "dimension=unit" ("city=gd.gz",
+// "partner=SP01"); periods are "" (the month of the clock), a period kind
+// ("week", "month", "year") or a period ("2025-03", "2025-W10").
 //
 // # Failures
 //

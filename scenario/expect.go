@@ -181,11 +181,7 @@ func quote(s string) string {
 
 // expectWarnings matches each expected warning with a distinct raised one.
 func (r *run) expectWarnings(line int, step string, ex *Expect) {
-	ws, err := r.parts.warnings()
-	if err != nil {
-		r.fail(Failure{Line: line, Step: step, What: "warnings", Msg: err.Error()})
-		return
-	}
+	ws := r.warningViews()
 	used := make([]bool, len(ws))
 	for i, w := range ex.Warnings {
 		found := -1
@@ -256,11 +252,7 @@ func describeWarnings(ws []WarningView) string {
 }
 
 func (r *run) expectLedger(step string, ls []LedgerExpect) {
-	ws, err := r.parts.warnings()
-	if err != nil {
-		r.fail(Failure{Line: ls[0].Line, Step: step, What: "ledger", Msg: err.Error()})
-		return
-	}
+	ws := r.warningViews()
 	for i, l := range ls {
 		var cands []WarningView
 		for _, w := range ws {
@@ -300,7 +292,7 @@ func (r *run) expectKPIs(step string, ks []KPIExpect) {
 		if k.Scope != "" {
 			what += " (" + k.Scope + ")"
 		}
-		v, err := r.parts.kpi(k.Name, k.Scope, k.Period, r.clock.Now())
+		v, err := r.kpi(k.Name, k.Scope, k.Period, r.clock.Now())
 		if err != nil {
 			r.fail(Failure{Line: k.Line, Step: step, What: what, Msg: err.Error()})
 			continue
@@ -333,11 +325,11 @@ type SanctionView struct {
 }
 
 func (r *run) expectSanctions(step string, ss []SanctionExpect) {
-	got, err := r.parts.sanctions()
-	if err != nil {
-		r.fail(Failure{Line: ss[0].Line, Step: step, What: "sanctions", Msg: err.Error()})
-		return
+	var partners []string
+	for _, s := range ss {
+		partners = append(partners, s.Partner)
 	}
+	got := r.sanctionViews(partners)
 	for i, s := range ss {
 		ok := false
 		for _, g := range got {
@@ -365,11 +357,11 @@ func (r *run) expectSanctions(step string, ss []SanctionExpect) {
 }
 
 func (r *run) expectShare(step string, se *ShareExpect) {
-	if r.parts.share == nil {
+	if r.stack.Share == nil {
 		r.fail(Failure{Line: se.Line, Step: step, What: "share", Msg: "no routing policy: nothing is routed"})
 		return
 	}
-	central, total := r.parts.share.Counts()
+	central, total := r.stack.Share.Counts()
 	if se.Decisions != nil && int64(*se.Decisions) != total {
 		r.fail(Failure{Line: se.Line, Step: step, What: "share decisions", Want: strconv.Itoa(*se.Decisions), Got: strconv.FormatInt(total, 10)})
 	}
@@ -377,7 +369,7 @@ func (r *run) expectShare(step string, se *ShareExpect) {
 		r.fail(Failure{Line: se.Line, Step: step, What: "share", Want: fmtFloat(se.Value), Got: "no data (no routing decisions)"})
 		return
 	}
-	got := r.parts.share.Ratio()
+	got := r.stack.Share.Ratio()
 	if math.Abs(got-se.Value) > se.Tolerance {
 		want := fmtFloat(se.Value)
 		if se.Tolerance > 0 {

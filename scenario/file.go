@@ -57,7 +57,7 @@ type Outage struct {
 	Start, End     time.Time
 	Planned        bool
 	Customers      int
-	Notified       float64
+	Notified       int
 	ImportantUsers []string
 	Line           int
 }
@@ -86,7 +86,28 @@ type Step struct {
 
 	// Expect holds the expectations of an expect step.
 	Expect *Expect
+	// Ledger is a step in the warning ledger (ledger).
+	Ledger *LedgerStep
 }
+
+// LedgerStep takes the warning of Kind (and Key, when set; else the latest
+// raised of that kind) one step along the ledger: Do is acknowledge,
+// handle (with Text as the feedback), verify or close.
+type LedgerStep struct {
+	Kind, Key string
+	Do        string
+	By, Text  string
+}
+
+type rawLedgerStep struct {
+	Kind string `yaml:"kind"`
+	Key  string `yaml:"key"`
+	Do   string `yaml:"do"`
+	By   string `yaml:"by"`
+	Text string `yaml:"text"`
+}
+
+var ledgerSteps = []string{"acknowledge", "handle", "verify", "close"}
 
 // IntakeStep takes in one ticket, or Count tickets spread evenly over Spread
 // (a batch). Ref names the ticket, or the batch whose members are then
@@ -261,14 +282,14 @@ type rawOutage struct {
 	End            rawNode  `yaml:"end"`
 	Planned        bool     `yaml:"planned"`
 	Customers      int      `yaml:"customers"`
-	Notified       float64  `yaml:"notified"`
+	Notified       int      `yaml:"notified"`
 	ImportantUsers []string `yaml:"important_users"`
 }
 
 // actionKeys are the action keys of a step, in the order they are listed in
 // messages.
 var actionKeys = []string{
-	"advance", "at", "tick", "intake", "expect",
+	"advance", "at", "tick", "intake", "expect", "ledger",
 	"accept", "dispatch", "assign", "transfer", "contact", "urge", "info", "note", "wait", "resume",
 	"reply", "approve", "escalate", "resolve", "visit", "reopen", "close", "merge",
 }
@@ -525,8 +546,8 @@ func (p *parser) scenario(root *yaml.Node, raw *rawScenario) *Scenario {
 				p.errorf(o.End.n, path+".end", "must be after start")
 			}
 		}
-		if o.Notified < 0 || o.Notified > 1 {
-			p.errorf(n, path+".notified", "a share between 0 and 1, got %v", o.Notified)
+		if o.Notified < 0 || o.Customers < 0 || o.Notified > o.Customers {
+			p.errorf(n, path+".notified", "customers told in advance: between 0 and customers (%d), got %d", o.Customers, o.Notified)
 		}
 		s.Outages = append(s.Outages, out)
 	}
@@ -693,7 +714,7 @@ func (p *parser) step(n *yaml.Node, path string, refs map[string]int) (Step, boo
 	if errNode != nil {
 		if errNode.Kind != yaml.ScalarNode || errNode.Value == "" {
 			p.errorf(errNode, path+".error", "want the text the error must contain")
-		} else if actEvent[st.Action] == "" && st.Action != "intake" {
+		} else if actEvent[st.Action] == "" && st.Action != "intake" && st.Action != "ledger" {
 			p.errorf(errNode, path+".error", "only a ticket action or an intake may expect an error")
 		}
 		st.Error = errNode.Value
@@ -723,6 +744,26 @@ func (p *parser) step(n *yaml.Node, path string, refs map[string]int) (Step, boo
 			break
 		}
 		st.Intake = p.intake(vn, apath, &raw, refs)
+	case "ledger":
+		var raw rawLedgerStep
+		if vn.Kind != yaml.MappingNode {
+			p.errorf(vn, apath, "a mapping: kind, key, do (%s), by, text", strings.Join(ledgerSteps, ", "))
+			break
+		}
+		if err := policyfile.Decode(p.file, apath, vn, &raw); err != nil {
+			p.addErr(err)
+			break
+		}
+		if raw.Kind == "" {
+			p.errorf(vn, apath+".kind", "required: the warning kind")
+		}
+		if !slices.Contains(ledgerSteps, raw.Do) {
+			p.errorf(valueOr(vn, "do"), apath+".do", "want one of %s, got %q", strings.Join(ledgerSteps, ", "), raw.Do)
+		}
+		if raw.By == "" {
+			raw.By = "scenario"
+		}
+		st.Ledger = &LedgerStep{Kind: raw.Kind, Key: raw.Key, Do: raw.Do, By: raw.By, Text: raw.Text}
 	case "expect":
 		var raw rawExpect
 		if vn.Kind != yaml.MappingNode {

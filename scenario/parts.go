@@ -1,72 +1,100 @@
 package scenario
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
-	"github.com/kesu-go/kesu/routing"
+	"github.com/kesu-go/kesu/internal/ingest"
+	"github.com/kesu-go/kesu/scoring"
+	"github.com/kesu-go/kesu/warning"
 )
 
-// ErrNotAvailable is returned (wrapped) for a scenario feature whose kesu
-// part is not part of this build yet.
-var ErrNotAvailable = errors.New("not available yet")
-
-func notLanded(part string) error {
-	return fmt.Errorf("%w: %s has not landed", ErrNotAvailable, part)
+// buildStack wires routing, warnings and scoring from the scenario's policy
+// (the defaults of warning and scoring without one). The warning ledger is
+// kept in memory: journaling it into the run's store fails in the warning
+// package as of this writing (records of an entry with an empty id), which
+// would fail every scenario with a warning for a reason outside it.
+func buildStack(ctx context.Context, s *Scenario, dir *complaint.Directory) (*ingest.Stack, error) {
+	st, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: s.Policy, Routing: s.routing, Customers: dir})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range s.Outages {
+		st.Outages.Put(warning.Outage{ID: o.ID, Area: o.Area, Start: o.Start, End: o.End, Planned: o.Planned,
+			Customers: o.Customers, Notified: o.Notified, Important: o.ImportantUsers, Updated: s.Start})
+	}
+	return st, nil
 }
 
-// parts is what a run wires into its engine from the scenario's policy,
-// and the views the expectations read.
-type parts struct {
-	stages    []kesu.Stage
-	guards    []kesu.Guard
-	observers []kesu.Observer
-	tickers   []kesu.Ticker
-
-	share      *routing.Share // nil without a routing policy
-	categories *complaint.Taxonomy
-
-	warnings  func() ([]WarningView, error)
-	kpi       func(name, scope, period string, now time.Time) (KPIView, error)
-	sanctions func() ([]SanctionView, error)
+// warningViews returns every warning raised so far: the ledger's entries
+// and the firing warnings not yet written to it.
+func (r *run) warningViews() []WarningView {
+	var out []WarningView
+	seen := map[string]bool{}
+	for _, e := range r.stack.Monitor.Ledger().Entries() {
+		seen[e.Warning.ID] = true
+		out = append(out, view(&e.Warning, string(e.State)))
+	}
+	for _, w := range r.stack.Monitor.Active() {
+		if !seen[w.ID] {
+			out = append(out, view(&w, string(warning.StateRaised)))
+		}
+	}
+	return out
 }
 
-// warningSections and scoringSections are the policy sections each part
-// reads.
-var (
-	warningSections = []string{"warnings", "grades", "ledger"}
-	scoringSections = []string{"kpis", "targets", "appraisal", "pay", "sanctions", "reports", "customers"}
-)
+func view(w *warning.Warning, state string) WarningView {
+	return WarningView{ID: w.ID, Kind: string(w.Kind), Grade: w.Grade.String(), Key: w.Key.String(),
+		Members: max(w.Evidence.Members, len(w.Evidence.Tickets)), State: state}
+}
 
-func buildParts(s *Scenario, clock *Clock, dir *complaint.Directory) (*parts, error) {
-	p := &parts{
-		warnings: func() ([]WarningView, error) { return nil, notLanded("warning") },
-		kpi: func(string, string, string, time.Time) (KPIView, error) {
-			return KPIView{}, notLanded("scoring")
-		},
-		sanctions: func() ([]SanctionView, error) { return nil, notLanded("scoring") },
+// kpi reads one KPI: scope is "" (everything) or "dimension=unit"; period
+// is "" (the month of now), a period kind ("week", "month"…) containing
+// now, or a period ("2025-03", "2025-W10").
+func (r *run) kpi(name, scope, period string, now time.Time) (KPIView, error) {
+	dim, unit := "all", ""
+	if scope != "" {
+		var ok bool
+		if dim, unit, ok = strings.Cut(scope, "="); !ok {
+			return KPIView{}, fmt.Errorf("scope %q: want dimension=unit (dimensions: %s)", scope, strings.Join(r.stack.Book.Dimensions(), ", "))
+		}
 	}
-	if s.Policy == nil {
-		return p, nil
+	loc := r.s.Zone
+	p := scoring.PeriodOf(scoring.Month, now, loc)
+	if period != "" {
+		if k, err := scoring.ParsePeriodKind(period); err == nil {
+			p = scoring.PeriodOf(k, now, loc)
+		} else if p, err = scoring.ParsePeriod(period, loc); err != nil {
+			return KPIView{}, err
+		}
 	}
-	pol := s.routing
-	hist, load := routing.NewHistory(), routing.NewWorkload()
-	st := routing.NewStage(pol, routing.Options{History: hist, Workload: load})
-	p.share = new(routing.Share)
-	p.categories = pol.Categories()
-	p.stages = append(p.stages, st)
-	p.guards = append(p.guards, st.Guard())
-	p.observers = append(p.observers, hist, load, p.share)
-	p.tickers = append(p.tickers, hist)
-	if slices.ContainsFunc(warningSections, s.Policy.Has) || len(s.Outages) > 0 {
-		return nil, notLanded("warning")
+	sc, err := r.stack.Book.Scorecard(r.ctx, dim, unit, p, now, name)
+	if err != nil {
+		return KPIView{}, err
 	}
-	if slices.ContainsFunc(scoringSections, s.Policy.Has) {
-		return nil, notLanded("scoring")
+	l, ok := sc.Line(name)
+	if !ok {
+		return KPIView{}, fmt.Errorf("no KPI %q in the policy", name)
 	}
-	return p, nil
+	v := KPIView{Value: l.Value.V, NoData: !l.Value.OK, Status: "no target"}
+	if l.Assessment != nil {
+		v.Status = l.Assessment.Status.String()
+	}
+	return v, nil
+}
+
+// sanctionViews returns every sanction decision, partner by partner in the
+// order the scenario names them.
+func (r *run) sanctionViews(partners []string) []SanctionView {
+	var out []SanctionView
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(partners))) {
+		for _, d := range r.stack.Sanctions.Decisions(p) {
+			out = append(out, SanctionView{Partner: d.Partner, Action: d.Action, Months: d.Months})
+		}
+	}
+	return out
 }

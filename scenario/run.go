@@ -12,6 +12,8 @@ import (
 
 	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/ingest"
+	"github.com/kesu-go/kesu/warning"
 )
 
 // TB is the part of testing.TB the runner uses; *testing.T and *testing.B
@@ -126,7 +128,7 @@ type run struct {
 	ctx      context.Context
 	clock    *Clock
 	eng      *kesu.Engine
-	parts    *parts
+	stack    *ingest.Stack
 	ids      map[string]string   // ref -> ticket id
 	batches  map[string][]string // batch ref -> member ticket ids
 	nextTick time.Time
@@ -143,21 +145,17 @@ func (s *Scenario) Check(ctx context.Context) *Result {
 	for _, c := range s.Customers {
 		dir.Put(c)
 	}
-	p, err := buildParts(s, r.clock, dir)
+	store := complaint.NewMemStore()
+	st, err := buildStack(ctx, s, dir)
 	if err != nil {
-		line := 1
-		if s.Policy != nil {
-			line = max(1, s.Policy.Line("version"))
-		}
-		r.fail(Failure{Line: line, Step: "policy", Msg: err.Error()})
+		r.fail(Failure{Line: 1, Step: "policy", Msg: err.Error()})
 		return r.res
 	}
-	r.parts = p
-	r.eng = kesu.New(kesu.Config{
-		Now: r.clock.Now, Customers: dir, NewID: complaint.Sequence("T"), Categories: p.categories,
+	r.stack = st
+	r.eng = kesu.New(st.Configure(kesu.Config{
+		Store: store, Now: r.clock.Now, Customers: dir, NewID: complaint.Sequence("T"),
 		Logger: slog.New(slog.DiscardHandler),
-		Stages: p.stages, Guards: p.guards, Observers: p.observers, Tickers: p.tickers,
-	})
+	}))
 	for i := range s.Steps {
 		st := &s.Steps[i]
 		r.res.Steps++
@@ -179,13 +177,21 @@ func (r *run) moveTo(t time.Time) error {
 	var errs []error
 	for !r.nextTick.After(t) {
 		r.clock.Set(r.nextTick)
-		if err := r.eng.Tick(r.ctx, r.nextTick); err != nil {
+		if err := r.tick(r.nextTick); err != nil {
 			errs = append(errs, err)
 		}
 		r.nextTick = r.nextTick.Add(r.s.Tick)
 	}
 	r.clock.Set(t)
 	return errors.Join(errs...)
+}
+
+// tick runs the engine's time-driven work at now and applies the tags the
+// warning monitor asks for.
+func (r *run) tick(now time.Time) error {
+	err := r.eng.Tick(r.ctx, now)
+	r.stack.AfterTick(r.ctx, r.eng)
+	return err
 }
 
 // step runs one step and reports whether the run goes on.
@@ -205,7 +211,7 @@ func (r *run) step(st *Step) bool {
 			return false
 		}
 	case "tick":
-		if err := r.eng.Tick(r.ctx, r.clock.Now()); err != nil {
+		if err := r.tick(r.clock.Now()); err != nil {
 			r.fail(Failure{Line: st.Line, Step: "tick", Msg: err.Error()})
 			return false
 		}
@@ -213,6 +219,8 @@ func (r *run) step(st *Step) bool {
 		return r.intake(st)
 	case "expect":
 		r.expect(st)
+	case "ledger":
+		return r.ledger(st)
 	default:
 		return r.act(st)
 	}
@@ -319,4 +327,42 @@ func errorMatches(err error, want string) bool {
 		}
 	}
 	return false
+}
+
+// ledger takes a step in the warning ledger on the warning the step names.
+func (r *run) ledger(st *Step) bool {
+	l := st.Ledger
+	what := "ledger " + l.Do + " " + l.Kind
+	if err := r.tick(r.clock.Now()); err != nil { // write pending ledger changes
+		r.fail(Failure{Line: st.Line, Step: what, Msg: "tick: " + err.Error()})
+		return false
+	}
+	led := r.stack.Monitor.Ledger()
+	var id string
+	for _, e := range led.Entries(warning.Kind(l.Kind)) {
+		if l.Key == "" || e.Warning.Key.String() == l.Key {
+			id = e.Warning.ID // the latest raised wins
+		}
+	}
+	if id == "" {
+		r.fail(Failure{Line: st.Line, Step: what, What: "warning", Want: fmt.Sprintf("a %s warning key %q in the ledger", l.Kind, l.Key), Got: describeWarnings(r.warningViews())})
+		return false
+	}
+	now := r.clock.Now()
+	var e *warning.Entry
+	var err error
+	switch l.Do {
+	case "acknowledge":
+		e, err = led.Acknowledge(r.ctx, id, l.By, now)
+	case "handle":
+		e, err = led.Handle(r.ctx, id, warning.Feedback{At: now, By: l.By, Text: l.Text}, now)
+	case "verify":
+		e, err = led.Verify(r.ctx, id, l.By, l.Text, now)
+	case "close":
+		e, err = led.Close(r.ctx, id, l.By, now)
+	}
+	if err == nil {
+		r.stack.LedgerChanged(e, now)
+	}
+	return r.outcome(st, what, err)
 }

@@ -1,0 +1,226 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kesu-go/kesu"
+	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/policyfile"
+	"github.com/kesu-go/kesu/routing"
+	"github.com/kesu-go/kesu/scoring"
+	"github.com/kesu-go/kesu/warning"
+)
+
+// Stack is every part of kesu a policy file describes, built and wired for
+// one engine: routing (tags, routes, assignment, deadlines, guard), the
+// warning Monitor and the scoring Book and Sanctions. The scenario runner
+// and `kesu replay` both build their engine from it.
+//
+// Warnings reach scoring through the Monitor's notices: a new warning is
+// told to the Book (warning KPIs) and a new batch warning with a partner to
+// Sanctions. After every engine Tick, call AfterTick to apply the tags the
+// Monitor asks for. A Stack is used by one engine; its parts are safe for
+// concurrent use.
+type Stack struct {
+	// Routing is nil when the stack was built without a policy file.
+	Routing   *routing.Policy
+	Stage     *routing.Stage
+	Share     *routing.Share
+	Monitor   *warning.Monitor
+	Book      *scoring.Book
+	Sanctions *scoring.Sanctions
+	// Outages feeds the Monitor's outage correlation.
+	Outages *warning.MemOutages
+
+	Stages    []kesu.Stage
+	Guards    []kesu.Guard
+	Observers []kesu.Observer
+	Tickers   []kesu.Ticker
+
+	mu         sync.Mutex
+	raised     map[string]bool // warning ids told to scoring
+	actionErrs int64
+}
+
+// StackConfig configures NewStack.
+type StackConfig struct {
+	// Policy is the parsed policy file; nil runs without routing and with
+	// the default warning and scoring policies.
+	Policy *policyfile.File
+	// Routing, when set, is Policy already compiled by the routing package.
+	Routing *routing.Policy
+	// Journal keeps the warning ledger and sanction decisions; nil keeps
+	// them in memory.
+	Journal complaint.Journal
+	// Customers gives the Monitor customer profiles.
+	Customers complaint.Customers
+	// Dimensions and Periods limit what the scoring Book keeps (default:
+	// the Book's defaults).
+	Dimensions []string
+	Periods    []scoring.PeriodKind
+	Logger     *slog.Logger
+}
+
+// NewStack builds the parts from cfg. Errors in the policy name file:line.
+func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
+	s := &Stack{Outages: new(warning.MemOutages), raised: map[string]bool{}}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var wcfg warning.Config
+	spol := scoring.Default()
+	if cfg.Policy != nil {
+		var errs []error
+		pol := cfg.Routing
+		if pol == nil {
+			var err error
+			if pol, err = routing.Compile(cfg.Policy); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		s.Routing = pol
+		var err error
+		if wcfg, err = warning.LoadConfig(cfg.Policy); err != nil {
+			errs = append(errs, err)
+		}
+		if spol, err = scoring.FromFile(cfg.Policy); err != nil {
+			errs = append(errs, err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+	}
+	if s.Routing != nil {
+		hist, load := routing.NewHistory(), routing.NewWorkload()
+		s.Stage = routing.NewStage(s.Routing, routing.Options{History: hist, Workload: load, Logger: log})
+		s.Share = new(routing.Share)
+		s.Stages = append(s.Stages, s.Stage)
+		s.Guards = append(s.Guards, s.Stage.Guard())
+		s.Observers = append(s.Observers, hist, load, s.Share)
+		s.Tickers = append(s.Tickers, hist)
+	}
+	opts := warning.Options{Config: wcfg, Journal: cfg.Journal, Customers: cfg.Customers, Outages: s.Outages,
+		Notifier: notifier{s}, Logger: log}
+	if s.Routing != nil && s.Routing.Calendar() != nil {
+		opts.Calendar = s.Routing.Calendar()
+	}
+	mon, err := warning.NewMonitor(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.Monitor = mon
+	book, err := scoring.NewBook(spol, scoring.BookConfig{Dimensions: cfg.Dimensions, Periods: cfg.Periods, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.Book = book
+	j := cfg.Journal
+	if j == nil {
+		j = complaint.NewMemStore()
+	}
+	sanc, err := scoring.NewSanctions(scoring.SanctionsConfig{Policy: spol, Journal: j, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.Sanctions = sanc
+	s.Observers = append(s.Observers, mon, book, sanc)
+	s.Tickers = append(s.Tickers, mon, sanc)
+	return s, nil
+}
+
+// Configure returns base with the stack's stages, guards, observers and
+// tickers added, and its categories when base has none.
+func (s *Stack) Configure(base kesu.Config) kesu.Config {
+	base.Stages = append(append([]kesu.Stage(nil), base.Stages...), s.Stages...)
+	base.Guards = append(append([]kesu.Guard(nil), base.Guards...), s.Guards...)
+	base.Observers = append(append([]kesu.Observer(nil), base.Observers...), s.Observers...)
+	base.Tickers = append(append([]kesu.Ticker(nil), base.Tickers...), s.Tickers...)
+	if base.Categories == nil && s.Routing != nil {
+		base.Categories = s.Routing.Categories()
+	}
+	return base
+}
+
+// AfterTick applies the tag and merge actions the Monitor left for eng. An
+// action on a ticket the store no longer holds (closed, forgotten) is
+// counted, not an error; so is one the lifecycle refuses.
+func (s *Stack) AfterTick(ctx context.Context, eng *kesu.Engine) {
+	for _, a := range s.Monitor.Actions() {
+		if _, err := eng.Apply(ctx, a.Ticket, a.Event); err != nil {
+			s.mu.Lock()
+			s.actionErrs++
+			s.mu.Unlock()
+		}
+	}
+}
+
+// DroppedActions returns how many Monitor actions could not be applied.
+func (s *Stack) DroppedActions() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.actionErrs
+}
+
+// notifier forwards new warnings to scoring.
+type notifier struct{ s *Stack }
+
+func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
+	for i := range notices {
+		w := &notices[i].Warning
+		n.s.mu.Lock()
+		seen := n.s.raised[w.ID]
+		n.s.raised[w.ID] = true
+		n.s.mu.Unlock()
+		if seen {
+			continue
+		}
+		n.s.TellScoring(ctx, w)
+	}
+	return nil
+}
+
+// TellScoring tells the Book and Sanctions about a warning raised (the
+// notifier does it for every new warning; call it for warnings raised
+// otherwise). A batch warning keyed by partner may decide a sanction.
+func (s *Stack) TellScoring(ctx context.Context, w *warning.Warning) {
+	s.Book.ObserveWarning(scoring.Warning{ID: w.ID, Kind: scoring.WarningRaised, At: w.RaisedAt,
+		Region: w.Key.Get("region"), Category: w.Key.Get("category"), Partner: w.Key.Get("partner")})
+	if p := w.Key.Get("partner"); p != "" && w.Kind == warning.KindBatch {
+		if _, err := s.Sanctions.ObserveBatch(ctx, p, w.RaisedAt, w.ID); err != nil {
+			s.mu.Lock()
+			s.actionErrs++
+			s.mu.Unlock()
+		}
+	}
+}
+
+// LedgerChanged tells the Book about a ledger step taken by hand: closed,
+// or feedback given (on time or late).
+func (s *Stack) LedgerChanged(e *warning.Entry, now time.Time) {
+	w := &e.Warning
+	sw := scoring.Warning{ID: w.ID, At: now, Region: w.Key.Get("region"), Category: w.Key.Get("category"), Partner: w.Key.Get("partner")}
+	switch e.State {
+	case warning.StateClosed:
+		sw.Kind = scoring.WarningClosed
+	case warning.StateHandled:
+		sw.Kind, sw.OnTime = scoring.WarningFeedback, !e.FeedbackLate
+	default:
+		return
+	}
+	s.Book.ObserveWarning(sw)
+}
+
+// String names the stack's parts, for logs.
+func (s *Stack) String() string {
+	name := "defaults"
+	if s.Routing != nil {
+		name = s.Routing.Name()
+	}
+	return fmt.Sprintf("kesu stack (%s)", name)
+}
