@@ -226,10 +226,10 @@ func TestWindowForgets(t *testing.T) {
 	s, err := r.Run(t.Context(), ingest.NewJSONL(strings.NewReader(strings.Join(lines, "\n"))))
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), s.Tickets)
-	assert.Equal(t, int64(1), s.Superseded)
-	// A and B were idle from day 0 (the dispatch row is superseded, so it
-	// does not touch A): at the tick of day 3 09:00 both are past the 1-day
-	// horizon; X2 (day 2 09:00) is exactly at it and stays.
+	assert.Equal(t, int64(1), s.Actions, "without a policy the history's dispatch is applied")
+	assert.Zero(t, s.Superseded)
+	// A and B were idle from day 0: at the tick of day 3 09:00 both are
+	// past the 1-day horizon; X2 (day 2 09:00) is exactly at it and stays.
 	assert.Equal(t, int64(2), s.Expired)
 	assert.Equal(t, 2, w.Len())
 }
@@ -264,4 +264,19 @@ func TestWindowStore(t *testing.T) {
 	assert.ErrorIs(t, err, complaint.ErrNotFound)
 	_, err = w.GetExternal(ctx, "E1")
 	assert.ErrorIs(t, err, complaint.ErrNotFound)
+}
+
+func TestJSONLGeneratorItems(t *testing.T) {
+	src := `{"at":"2025-01-06T00:12:00+08:00","intake":{"external_id":"G1","kind":"complaint","channel":"hotline","category":"billing.dispute","region":"gd.c01","customer":"C7"}}
+{"at":"2025-01-06T00:17:00+08:00","ticket":"G1","event":{"type":"dispatched","at":"0001-01-01T00:00:00Z","dispatch":{"unit":"gd.c01","tier":"city"}}}
+{"at":"2025-01-06T01:00:00+08:00","ticket":"G1","event":{"type":"urged","at":"0001-01-01T00:00:00Z","text":"催单"}}
+{"at":"2025-01-06T01:00:00+08:00","intake":{"kind":"complaint"}}
+`
+	rows := readAll(t, ingest.NewJSONL(strings.NewReader(src)))
+	assert.Equal(t, []got{
+		{1, "G1", "intake complaint billing.dispute"},
+		{2, "G1", "event dispatched"},
+		{3, "G1", "event urged"},
+		{4, "", "error: line 4: intake.external_id: required: later rows name the ticket by it"},
+	}, rows)
 }

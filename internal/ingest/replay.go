@@ -34,8 +34,9 @@ type Summary struct {
 	// engine (validation, lifecycle, a guard); Unknown rows act on a ticket
 	// the replay does not hold (never taken in, closed, or expired);
 	// Duplicates take in a ticket already open; Superseded rows are
-	// decisions the policy makes again (accepted, tagged, dispatched,
-	// assigned, deadlines-set) and are not replayed.
+	// decisions the policy made again (tags and deadlines always;
+	// acceptance, dispatch and assignment when the policy made them) and
+	// are not replayed.
 	Malformed  int64 `json:"malformed"`
 	Refused    int64 `json:"refused"`
 	Unknown    int64 `json:"unknown"`
@@ -66,6 +67,12 @@ type Replay struct {
 	// Tick is how often (in replayed time) the engine's time-driven work
 	// and the window's expiry run; default one hour.
 	Tick time.Duration
+	// AfterTick, when set, runs after every engine Tick (the Stack's
+	// AfterTick applies the warning monitor's tags).
+	AfterTick func(ctx context.Context, now time.Time)
+	// NextID, when set, is given the source id of each ticket just before
+	// the engine takes it in (so the engine's NewID can reuse it).
+	NextID func(source string)
 	// Skip is called with every skipped row's error (a *RowError) when not
 	// Strict; nil ignores them (they are still counted).
 	Skip func(err error)
@@ -74,12 +81,20 @@ type Replay struct {
 	ProgressEvery int64
 }
 
-// superseded are the event types the policy decides again on replay.
-func superseded(t complaint.EventType) bool {
+// superseded reports whether the policy already made the decision an input
+// event records: tags and deadlines always; acceptance, dispatch and
+// assignment when the ticket already has them. What the policy left to
+// people (a manual queue, a queue at capacity) is taken from the history.
+func superseded(t complaint.EventType, st ticketState) bool {
 	switch t {
-	case complaint.EventAccepted, complaint.EventTagged, complaint.EventDispatched,
-		complaint.EventAssigned, complaint.EventDeadlinesSet:
+	case complaint.EventTagged, complaint.EventDeadlinesSet:
 		return true
+	case complaint.EventAccepted:
+		return st.status != complaint.StatusReceived
+	case complaint.EventDispatched:
+		return st.unit != ""
+	case complaint.EventAssigned:
+		return st.assignee != ""
 	}
 	return false
 }
@@ -144,6 +159,9 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 			if err := r.Engine.Tick(ctx, next); err != nil {
 				return s.finish(r), fmt.Errorf("ingest: tick at %s: %w", next.Format(time.RFC3339), err)
 			}
+			if r.AfterTick != nil {
+				r.AfterTick(ctx, next)
+			}
 			r.Window.Expire(next)
 			next = next.Add(tick)
 		}
@@ -175,6 +193,9 @@ func (r *Replay) row(ctx context.Context, row *Row, s *Summary, skip func(error,
 		if in.ReceivedAt.IsZero() && row.At.Before(r.Clock.Now()) {
 			in.ReceivedAt = row.At
 		}
+		if r.NextID != nil {
+			r.NextID(row.Source)
+		}
 		if _, err := r.Engine.Intake(ctx, in); err != nil {
 			return skip(&RowError{Line: row.Line, Msg: "refused: " + err.Error()}, &s.Refused)
 		}
@@ -182,13 +203,17 @@ func (r *Replay) row(ctx context.Context, row *Row, s *Summary, skip func(error,
 		return nil
 	}
 	ev := row.Event
-	if superseded(ev.Type) {
+	id, st, ok := r.Window.state(row.Source)
+	if !ok {
+		if superseded(ev.Type, ticketState{status: complaint.StatusHandling, unit: "?", assignee: "?"}) {
+			s.Superseded++ // a decision on a ticket already forgotten
+			return nil
+		}
+		return skip(&RowError{Line: row.Line, Field: "ticket", Msg: fmt.Sprintf("%s on unknown ticket %q (never taken in, closed, or idle past the window)", ev.Type, row.Source)}, &s.Unknown)
+	}
+	if superseded(ev.Type, st) {
 		s.Superseded++
 		return nil
-	}
-	id, ok := r.Window.lookup(row.Source)
-	if !ok {
-		return skip(&RowError{Line: row.Line, Field: "ticket", Msg: fmt.Sprintf("%s on unknown ticket %q (never taken in, closed, or idle past the window)", ev.Type, row.Source)}, &s.Unknown)
 	}
 	act := complaint.Event{Type: ev.Type, Actor: ev.Actor, Visibility: ev.Visibility, Text: ev.Text,
 		Tags: ev.Tags, Dispatch: ev.Dispatch, Assign: ev.Assign, Deadlines: ev.Deadlines, Approval: ev.Approval,
@@ -198,4 +223,27 @@ func (r *Replay) row(ctx context.Context, row *Row, s *Summary, skip func(error,
 	}
 	s.Actions++
 	return nil
+}
+
+// IDs gives a replay's engine ticket ids equal to the source's ids, so
+// warnings list the tickets as the source names them. Set it as the
+// Replay's NextID and its NewID as the engine's. A row without a source id
+// gets "R" and a counter. It is not safe for concurrent use.
+type IDs struct {
+	next string
+	n    int
+}
+
+// Next records the source id of the ticket about to be taken in.
+func (s *IDs) Next(source string) { s.next = source }
+
+// NewID returns the recorded source id once, then generated ones.
+func (s *IDs) NewID() string {
+	id := s.next
+	s.next = ""
+	if id == "" {
+		s.n++
+		id = fmt.Sprintf("R%08d", s.n)
+	}
+	return id
 }

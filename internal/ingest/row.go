@@ -51,12 +51,14 @@ func (e *RowError) Error() string {
 // a malformed row.
 const MaxLine = 1 << 20
 
-// JSONL reads a history in JSON Lines: one JSON object a line, either an
-// event as the store keeps it (complaint.Event: "ticket", "type", "at",
-// and the payload, e.g. "intake" for a received event) or a flat ticket
-// ("id", "at", "kind", "channel", "category", "region", "customer",
-// "subscriber", "product", "partner", "billing_code", "text",
-// "repeat_of"). Blank lines are skipped. Build one with NewJSONL; it is not
+// JSONL reads a history in JSON Lines: one JSON object a line, in one of
+// three shapes: an event as the store keeps it (complaint.Event: "ticket",
+// "type", "at", and the payload, e.g. "intake" for a received event); an
+// item as `kesu gen` writes it ({"at", "intake"} for a new ticket,
+// {"at", "ticket", "event"} for an action); or a flat ticket ("id", "at",
+// "kind", "channel", "category", "region", "customer", "subscriber",
+// "product", "partner", "billing_code", "text", "repeat_of"). Blank lines
+// are skipped. Build one with NewJSONL; it is not
 // safe for concurrent use.
 type JSONL struct {
 	r    *bufio.Reader
@@ -88,6 +90,9 @@ type jsonLine struct {
 	BillingCode string            `json:"billing_code"`
 	RepeatOf    string            `json:"repeat_of"`
 	ReceivedAt  time.Time         `json:"received_at"`
+	// The generator's shape (scenario.Item): at, intake or ticket + event.
+	ItemEvent *complaint.Event `json:"event"`
+	Incident  string           `json:"incident"`
 }
 
 // Read implements Reader.
@@ -145,6 +150,9 @@ func (j *JSONL) parse(line []byte, row *Row) error {
 	if l.Type != "" {
 		return j.event(row)
 	}
+	if l.ItemEvent != nil || l.Event.Intake != nil {
+		return j.item(row)
+	}
 	// A flat ticket.
 	if l.At.IsZero() {
 		return &RowError{Line: j.line, Field: "at", Msg: "required (RFC 3339 time of the contact)"}
@@ -158,6 +166,40 @@ func (j *JSONL) parse(line []byte, row *Row) error {
 		BillingCode: l.BillingCode, Text: l.Text, RepeatOf: l.RepeatOf, ReceivedAt: l.ReceivedAt}
 	row.At, row.Source, row.Intake = l.At, ext, &j.in
 	return checkIntake(row)
+}
+
+// item reads the generator's shape: {"at", "intake"} for a new ticket or
+// {"at", "ticket", "event"} for an action on one.
+func (j *JSONL) item(row *Row) error {
+	l := &j.l
+	if l.At.IsZero() {
+		return &RowError{Line: j.line, Field: "at", Msg: "required"}
+	}
+	row.At = l.At
+	if l.ItemEvent == nil {
+		j.in = *l.Event.Intake
+		if j.in.ExternalID == "" {
+			return &RowError{Line: j.line, Field: "intake.external_id", Msg: "required: later rows name the ticket by it"}
+		}
+		row.Source, row.Intake = j.in.ExternalID, &j.in
+		return checkIntake(row)
+	}
+	j.ev = *l.ItemEvent
+	if l.Event.Ticket == "" {
+		return &RowError{Line: j.line, Field: "ticket", Msg: "required"}
+	}
+	if !j.ev.Type.Valid() {
+		return &RowError{Line: j.line, Field: "event.type", Msg: fmt.Sprintf("unknown event type %q", j.ev.Type)}
+	}
+	j.ev.Ticket, j.ev.Pos = l.Event.Ticket, 0
+	if j.ev.At.IsZero() {
+		j.ev.At = l.At
+	}
+	row.Source, row.Event = l.Event.Ticket, &j.ev
+	if err := complaint.ValidateEvent(row.Event); err != nil {
+		return fieldError(j.line, "", err)
+	}
+	return nil
 }
 
 func (j *JSONL) event(row *Row) error {

@@ -170,6 +170,25 @@ func (w *Window) lookup(externalID string) (string, bool) {
 	return id, ok
 }
 
+// ticketState is what replay needs to know of a held ticket.
+type ticketState struct {
+	status   complaint.Status
+	unit     string
+	assignee string
+}
+
+// state returns the id and state of the ticket with that external id.
+func (w *Window) state(externalID string) (string, ticketState, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id, ok := w.ext[externalID]
+	if !ok {
+		return "", ticketState{}, false
+	}
+	t := w.tickets[id]
+	return id, ticketState{t.Status, t.Unit, t.Assignee}, true
+}
+
 // Events implements complaint.Store: the window keeps no events, so it
 // returns ErrNotKept.
 func (w *Window) Events(_ context.Context, id string) ([]complaint.Event, error) {

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kesu-go/kesu"
+	"github.com/kesu-go/kesu/internal/ingest"
+	"github.com/kesu-go/kesu/internal/policyfile"
+	"github.com/kesu-go/kesu/scoring"
+	"github.com/kesu-go/kesu/warning"
+)
+
+// replayOutput is the JSON form of a replay's result.
+type replayOutput struct {
+	Summary  ingest.Summary `json:"summary"`
+	Warnings []warningOut   `json:"warnings"`
+	KPIs     kpisOut        `json:"kpis"`
+}
+
+type warningOut struct {
+	ID       string   `json:"id"`
+	Kind     string   `json:"kind"`
+	Grade    string   `json:"grade"`
+	Key      string   `json:"key"`
+	RaisedAt string   `json:"raised_at"`
+	Count    int      `json:"count"`
+	Baseline float64  `json:"baseline"`
+	Tickets  []string `json:"tickets"`
+	Rule     string   `json:"rule"`
+	State    string   `json:"state"`
+}
+
+type kpisOut struct {
+	Dimension string            `json:"dimension"`
+	Unit      string            `json:"unit"`
+	Period    string            `json:"period"`
+	Values    map[string]kpiOut `json:"values"`
+	order     []string
+}
+
+type kpiOut struct {
+	Name        string   `json:"name"`
+	Value       *float64 `json:"value"` // null: no data
+	Numerator   int64    `json:"numerator"`
+	Denominator int64    `json:"denominator,omitempty"`
+	Target      string   `json:"target,omitempty"`
+	Status      string   `json:"status,omitempty"`
+}
+
+func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, tty bool) int {
+	fs := flag.NewFlagSet("kesu replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	policyPath := fs.String("policy", "", "the policy file (required)")
+	mapPath := fs.String("map", "", "a CSV mapping file: INPUT is CSV read through it (default: INPUT is JSON Lines)")
+	format := fs.String("format", "text", "output: text or json")
+	strict := fs.Bool("strict", false, "stop at the first malformed, refused or unknown row")
+	period := fs.String("period", "", `scorecard period: "2025", "2025-Q1", "2025-03", "2025-W10" (default: the year of the first row)`)
+	scope := fs.String("scope", "", `scorecard scope: "" for everything or dimension=unit ("city=gd.gz")`)
+	horizon := fs.Duration("horizon", 30*24*time.Hour, "forget open tickets idle this long")
+	tick := fs.Duration("tick", time.Hour, "how often (in replayed time) time-driven work runs")
+	maxSkips := fs.Int("show-skips", 20, "skipped rows printed on standard error (all are counted)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *policyPath == "" || fs.NArg() != 1 || (*format != "text" && *format != "json") {
+		fmt.Fprint(stderr, "usage: kesu replay --policy FILE [--map FILE] [--format text|json] [--strict] INPUT\n")
+		return 2
+	}
+	pf, err := policyfile.Load(*policyPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+		return 1
+	}
+	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf})
+	if err != nil {
+		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+		return 1
+	}
+	var in io.Reader = stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		in = f
+	}
+	in = bufio.NewReaderSize(in, 1<<20)
+	var src ingest.Reader
+	if *mapPath != "" {
+		m, err := ingest.LoadMapping(*mapPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+		if src, err = ingest.NewCSV(in, m); err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+	} else {
+		src = ingest.NewJSONL(in)
+	}
+
+	clock := new(ingest.Clock)
+	win := ingest.NewWindow(*horizon)
+	ids := new(ingest.IDs)
+	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
+	shown := 0
+	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, Strict: *strict, Tick: *tick, NextID: ids.Next,
+		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) },
+		Skip: func(err error) {
+			if shown < *maxSkips {
+				fmt.Fprintf(stderr, "kesu replay: %s: skipped: %v\n", fs.Arg(0), err)
+			} else if shown == *maxSkips {
+				fmt.Fprintf(stderr, "kesu replay: further skipped rows are counted, not shown (--show-skips)\n")
+			}
+			shown++
+		}}
+	if tty {
+		start := time.Now()
+		r.Progress = func(s ingest.Summary) {
+			fmt.Fprintf(stderr, "\r%d rows (%d tickets, %d skipped) up to %s, %.0f rows/s   ", s.Rows, s.Tickets, s.Skipped(),
+				s.Last.Format("2006-01-02"), float64(s.Rows)/max(time.Since(start).Seconds(), 1e-3))
+		}
+	}
+	sum, err := r.Run(ctx, src)
+	if tty {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kesu replay: %s: %v\n", fs.Arg(0), err)
+		return 1
+	}
+	// Write what is pending (ledger, notices) at the time of the last row.
+	if !sum.Last.IsZero() {
+		if err := eng.Tick(ctx, sum.Last); err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+		}
+		stack.AfterTick(ctx, eng)
+	}
+	out := replayOutput{Summary: sum, Warnings: warningsOut(stack.Monitor)}
+	if out.KPIs, err = scorecardOut(ctx, stack.Book, *scope, *period, sum); err != nil {
+		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+		return 1
+	}
+	w := bufio.NewWriter(stdout)
+	if *format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(out)
+	} else {
+		err = writeText(w, fs.Arg(0), &out)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// warningsOut lists every warning raised: the ledger's entries and those
+// firing but not yet in it, in the ledger's order (first raise, then id).
+func warningsOut(mon *warning.Monitor) []warningOut {
+	out := []warningOut{}
+	seen := map[string]bool{}
+	add := func(w *warning.Warning, state string) {
+		ev := &w.Evidence
+		tickets := ev.Tickets
+		if tickets == nil {
+			tickets = []string{}
+		}
+		out = append(out, warningOut{ID: w.ID, Kind: string(w.Kind), Grade: w.Grade.String(), Key: w.Key.String(),
+			RaisedAt: w.RaisedAt.Format(time.RFC3339), Count: max(ev.Members, ev.Observed), Baseline: ev.Baseline,
+			Tickets: tickets, Rule: ev.Rule, State: state})
+	}
+	for _, e := range mon.Ledger().Entries() {
+		seen[e.Warning.ID] = true
+		add(&e.Warning, string(e.State))
+	}
+	for _, w := range mon.Active() {
+		if !seen[w.ID] {
+			add(&w, string(warning.StateRaised))
+		}
+	}
+	return out
+}
+
+func scorecardOut(ctx context.Context, book *scoring.Book, scope, period string, sum ingest.Summary) (kpisOut, error) {
+	loc := book.Policy().Zone()
+	dim, unit := "all", ""
+	if scope != "" {
+		var ok bool
+		if dim, unit, ok = strings.Cut(scope, "="); !ok {
+			return kpisOut{}, fmt.Errorf("--scope %q: want dimension=unit", scope)
+		}
+	}
+	first := sum.First
+	if first.IsZero() {
+		first = time.Date(2025, 1, 1, 0, 0, 0, 0, loc)
+	}
+	p := scoring.PeriodOf(scoring.Year, first, loc)
+	if period != "" {
+		var err error
+		if p, err = scoring.ParsePeriod(period, loc); err != nil {
+			return kpisOut{}, fmt.Errorf("--period: %w", err)
+		}
+	}
+	asOf := sum.Last
+	if asOf.IsZero() || asOf.After(p.End()) {
+		asOf = p.End()
+	}
+	sc, err := book.Scorecard(ctx, dim, unit, p, asOf)
+	if err != nil {
+		return kpisOut{}, err
+	}
+	text, _ := p.MarshalText()
+	k := kpisOut{Dimension: dim, Unit: unit, Period: string(text), Values: map[string]kpiOut{}}
+	for _, l := range sc.Lines {
+		o := kpiOut{Name: l.Name, Numerator: l.Numerator, Denominator: l.Denominator}
+		if l.Value.OK {
+			v := l.Value.V
+			o.Value = &v
+		}
+		if l.Assessment != nil {
+			o.Target, o.Status = l.Assessment.Target, l.Assessment.Status.String()
+		}
+		k.Values[l.KPI] = o
+		k.order = append(k.order, l.KPI)
+	}
+	return k, nil
+}
+
+func writeText(w io.Writer, input string, o *replayOutput) error {
+	s := &o.Summary
+	fmt.Fprintf(w, "replayed %s: %d rows from %s to %s\n", input, s.Rows, fmtDay(s.First), fmtDay(s.Last))
+	fmt.Fprintf(w, "  %d tickets taken in, %d actions applied, %d decisions re-made by the policy\n", s.Tickets, s.Actions, s.Superseded)
+	fmt.Fprintf(w, "  skipped %d: %d malformed, %d refused, %d on unknown tickets, %d duplicates\n", s.Skipped(), s.Malformed, s.Refused, s.Unknown, s.Duplicates)
+	fmt.Fprintf(w, "  forgotten %d closed and %d idle tickets\n", s.Closed, s.Expired)
+	fmt.Fprintf(w, "\nwarnings (%d):\n", len(o.Warnings))
+	for _, x := range o.Warnings {
+		fmt.Fprintf(w, "  %s  %-10s %-4s %s  count %d baseline %.2f  rule %s  %s\n", x.RaisedAt, x.Kind, x.Grade, x.Key, x.Count, x.Baseline, x.Rule, x.State)
+	}
+	k := &o.KPIs
+	scope := k.Dimension
+	if k.Unit != "" {
+		scope += "=" + k.Unit
+	}
+	fmt.Fprintf(w, "\nscorecard (%s, %s):\n", scope, k.Period)
+	for _, id := range k.order {
+		v := k.Values[id]
+		val := "no data"
+		if v.Value != nil {
+			val = fmt.Sprintf("%.2f", *v.Value)
+		}
+		line := fmt.Sprintf("  %-28s %12s", id, val)
+		if v.Target != "" {
+			line += fmt.Sprintf("  target %s: %s", v.Target, v.Status)
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+func fmtDay(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
