@@ -81,7 +81,7 @@
 // On the projections: warnings (each {kind, grade, key, members} must match
 // a distinct warning raised so far; unset fields match anything),
 // no_warnings (kinds that must not have been raised), ledger ({kind, key,
-// state}), kpis ({name, scope, period, value, tolerance, status}) and
+// state, recurrences}), kpis ({name, scope, period, value, tolerance, status}) and
 // sanctions ({partner, action, months}), share (the centralised-handling
 // share of routing decisions: {value, tolerance, decisions}).
 //

@@ -219,6 +219,8 @@ type WarningView struct {
 	Key     string
 	Members int
 	State   string
+	// Recurrences counts returns after closure (ledger entries only).
+	Recurrences int
 }
 
 func matchWarning(w WarningExpect, v WarningView) bool {
@@ -246,7 +248,11 @@ func describeWarnings(ws []WarningView) string {
 	}
 	parts := make([]string, len(ws))
 	for i, w := range ws {
-		parts[i] = fmt.Sprintf("%s grade %s key %q members %d (%s)", w.Kind, w.Grade, w.Key, w.Members, w.State)
+		parts[i] = fmt.Sprintf("%s grade %s key %q members %d (%s", w.Kind, w.Grade, w.Key, w.Members, w.State)
+		if w.Recurrences > 0 {
+			parts[i] += fmt.Sprintf(", %d recurrences", w.Recurrences)
+		}
+		parts[i] += ")"
 	}
 	return "[" + strings.Join(parts, "; ") + "]"
 }
@@ -264,15 +270,19 @@ func (r *run) expectLedger(step string, ls []LedgerExpect) {
 		switch {
 		case len(cands) == 0:
 			r.fail(Failure{Line: l.Line, Step: step, What: what, Want: fmt.Sprintf("a %s warning key %q in state %s", l.Kind, l.Key, l.State), Got: describeWarnings(ws)})
-		case !anyState(cands, l.State):
-			r.fail(Failure{Line: l.Line, Step: step, What: what, Want: "state " + l.State, Got: describeWarnings(cands)})
+		case !anyState(cands, l.State, l.Recurrences):
+			want := "state " + l.State
+			if l.Recurrences != nil {
+				want += fmt.Sprintf(" with %d recurrences", *l.Recurrences)
+			}
+			r.fail(Failure{Line: l.Line, Step: step, What: what, Want: want, Got: describeWarnings(cands)})
 		}
 	}
 }
 
-func anyState(ws []WarningView, state string) bool {
+func anyState(ws []WarningView, state string, recurrences *int) bool {
 	for _, w := range ws {
-		if w.State == state {
+		if w.State == state && (recurrences == nil || *recurrences == w.Recurrences) {
 			return true
 		}
 	}

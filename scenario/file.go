@@ -185,7 +185,10 @@ type LedgerExpect struct {
 	Kind  string
 	Key   string
 	State string
-	Line  int
+	// Recurrences, when set, is how many times the warning came back
+	// after closure.
+	Recurrences *int
+	Line        int
 }
 
 // KPIExpect checks a KPI's value within Tolerance, for a scope (unit,
@@ -423,9 +426,10 @@ type rawWarning struct {
 }
 
 type rawLedger struct {
-	Kind  string `yaml:"kind"`
-	Key   string `yaml:"key"`
-	State string `yaml:"state"`
+	Kind        string `yaml:"kind"`
+	Key         string `yaml:"key"`
+	State       string `yaml:"state"`
+	Recurrences *int   `yaml:"recurrences"`
 }
 
 type rawKPI struct {
@@ -1046,7 +1050,7 @@ func (p *parser) expect(n *yaml.Node, path string, r *rawExpect, refs map[string
 		if l.Kind == "" || l.State == "" {
 			p.errorf(ln, fmt.Sprintf("%s.ledger[%d]", path, i), "kind and state are required")
 		}
-		ex.Ledger = append(ex.Ledger, LedgerExpect{Kind: l.Kind, Key: l.Key, State: l.State, Line: ln.Line})
+		ex.Ledger = append(ex.Ledger, LedgerExpect{Kind: l.Kind, Key: l.Key, State: l.State, Recurrences: l.Recurrences, Line: ln.Line})
 	}
 	for i, k := range r.KPIs {
 		kn := value(n, "kpis").Content[i]

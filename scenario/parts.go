@@ -37,7 +37,9 @@ func (r *run) warningViews() []WarningView {
 	seen := map[string]bool{}
 	for _, e := range r.stack.Monitor.Ledger().Entries() {
 		seen[e.Warning.ID] = true
-		out = append(out, view(&e.Warning, string(e.State)))
+		v := view(&e.Warning, string(e.State))
+		v.Recurrences = e.Recurrences
+		out = append(out, v)
 	}
 	for _, w := range r.stack.Monitor.Active() {
 		if !seen[w.ID] {
