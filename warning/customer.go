@@ -39,8 +39,8 @@ func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
 	e := r.m[k]
 	now := uint32(t.ReceivedAt.Unix() / 60)
 	var n7, n30 int
-	for i := 0; i < int(e.n); i++ {
-		d := now - e.times[i]
+	for j := 0; j < int(e.n); j++ {
+		d := now - e.times[(int(e.head)-j+4)%4]
 		if int32(d) < 0 {
 			d = 0
 		}

@@ -1,6 +1,7 @@
 package warning
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -122,7 +123,7 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		}
 		allowed := due[i].Sub(st.received.Add(st.pausedD))
 		for lv := int(st.fired[i]) + 1; lv <= lvSevere; lv++ {
-			at := due[i].Add(-time.Duration((1 - sh[lv]) * float64(allowed)))
+			at := st.received.Add(st.pausedD).Add(time.Duration(math.Round(sh[lv] * float64(allowed))))
 			d.push(alarm{at: at.UnixNano(), ticket: t.ID, gen: st.gen, stage: uint8(i), level: uint8(lv)})
 		}
 	}
