@@ -147,7 +147,11 @@ func (r Report) WriteText(w io.Writer) error {
 	tw.Flush()
 	p, f, s := r.Counts()
 	fmt.Fprintf(&b, "\n%d passed, %d failed, %d skipped\n", p, f, s)
-	_, err := io.WriteString(w, b.String())
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
 }
 
