@@ -21,6 +21,7 @@ import (
 	"github.com/kesu-go/kesu/adapters"
 	"github.com/kesu-go/kesu/adapters/adaptertest"
 	"github.com/kesu-go/kesu/adapters/host"
+	"github.com/kesu-go/kesu/complaint"
 )
 
 var faultPlugin string
@@ -420,4 +421,14 @@ func BenchmarkProfilesBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(ids))/b.Elapsed().Seconds(), "profiles/s")
+}
+
+func TestPluginIsComplaintCustomers(t *testing.T) {
+	_, p := launch(t, host.Config{})
+	var cs complaint.Customers = p
+	c, err := cs.Customer(context.Background(), "C-000005")
+	require.NoError(t, err)
+	assert.True(t, c.Has(complaint.FlagVIP))
+	_, err = cs.Customer(context.Background(), "nobody")
+	require.ErrorIs(t, err, complaint.ErrNotFound)
 }
