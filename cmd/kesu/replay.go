@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -67,6 +69,8 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	scope := fs.String("scope", "", `scorecard scope: "" for everything or dimension=unit ("city=gd.gz")`)
 	horizon := fs.Duration("horizon", 30*24*time.Hour, "forget open tickets idle this long")
 	tick := fs.Duration("tick", time.Hour, "how often (in replayed time) time-driven work runs")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end")
 	maxSkips := fs.Int("show-skips", 20, "skipped rows printed on standard error (all are counted)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -111,6 +115,19 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		src = ingest.NewJSONL(in)
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	clock := new(ingest.Clock)
 	win := ingest.NewWindow(*horizon)
 	ids := new(ingest.IDs)
@@ -134,6 +151,13 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 	}
 	sum, err := r.Run(ctx, src)
+	if *memProfile != "" {
+		if f, ferr := os.Create(*memProfile); ferr == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	if tty {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
