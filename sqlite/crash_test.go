@@ -87,7 +87,7 @@ func crashWriter(path string) error {
 			clock = clock.Add(time.Second)
 			return clock
 		},
-		NewID: complaint.Sequence(os.Getenv(crashEnv+"_PREFIX"))})
+		NewID: complaint.Sequence(os.Getenv(crashEnv + "_PREFIX"))})
 	out := bufio.NewWriter(os.Stdout)
 	for i := 0; ; i++ {
 		ext := fmt.Sprintf("X%06d", i)
