@@ -40,6 +40,7 @@ type RowError struct {
 	Msg   string
 }
 
+// Error formats the problem as "line N: field: message".
 func (e *RowError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)

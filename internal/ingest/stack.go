@@ -170,6 +170,7 @@ func (s *Stack) DroppedActions() int64 {
 // notifier forwards new warnings to scoring.
 type notifier struct{ s *Stack }
 
+// Notify implements warning.Notifier.
 func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 	for i := range notices {
 		w := &notices[i].Warning
