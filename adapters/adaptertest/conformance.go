@@ -32,11 +32,10 @@ type Conn struct {
 // shims. The connection is closed when t's test ends.
 func InProcess(t testing.TB, p adapters.Plugins) Conn {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, adapters.PluginSets(p)[adapters.ProtocolVersion])
-	t.Cleanup(func() {
-		_ = client.Close()
-		server.Stop()
-	})
+	// Closing the client asks the server to stop (go-plugin's controller
+	// Shutdown); stopping the server here as well would race with that.
+	client, _ := plugin.TestPluginGRPCConn(t, false, adapters.PluginSets(p)[adapters.ProtocolVersion])
+	t.Cleanup(func() { _ = client.Close() })
 	dispense := func(name string) any {
 		v, err := client.Dispense(name)
 		if err != nil {

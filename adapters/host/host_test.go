@@ -432,3 +432,16 @@ func TestPluginIsComplaintCustomers(t *testing.T) {
 	_, err = cs.Customer(context.Background(), "nobody")
 	require.ErrorIs(t, err, complaint.ErrNotFound)
 }
+
+func TestRunRestartsDeadPlugin(t *testing.T) {
+	_, p := launch(t, host.Config{})
+	first := p.Stats().PID
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, 20*time.Millisecond) }()
+	require.NoError(t, syscall.Kill(first, syscall.SIGKILL))
+	require.Eventually(t, func() bool { s := p.Stats(); return s.Restarts == 1 && s.PID != 0 && s.PID != first },
+		5*time.Second, 10*time.Millisecond, "restarted without any call")
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+}

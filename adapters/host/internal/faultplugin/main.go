@@ -5,7 +5,7 @@
 //
 //	crash-once          exit in the middle of a Profiles call
 //	crash-adjust-once   exit after applying (journaling) an adjustment, before answering
-//	hang-once           block a Outages call forever (the process stays healthy)
+//	hang-once           block an Outages call forever (the process stays healthy)
 //	stop-once           freeze the whole process (SIGSTOP) during an Outages call
 //	unavailable-once    answer Outages with Unavailable
 //	garbage             answer Profiles with a profile nobody asked for
