@@ -47,7 +47,7 @@ func (d *Decision) reset() {
 
 // prepare fills f for a ticket.
 func (p *Policy) prepare(f *facts, t *complaint.Ticket, c *complaint.Customer, h HistoryView, now time.Time) {
-	f.t, f.c, f.hist, f.now, f.env = t, c, h, now, nil
+	f.t, f.c, f.hist, f.now, f.env, f.envReady = t, c, h, now, nil, false
 	f.exprErrs = f.exprErrs[:0]
 	f.kind = kindIndex(t.Kind)
 	f.channel = channelIndex(t.Channel)

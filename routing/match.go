@@ -18,6 +18,10 @@ import (
 //
 //	text contains "工信部" or history.contacts_30d >= 2
 //	customer.prior_escalations > 0 and kind == "complaint"
+//
+// Simple expressions (and, or, not; comparisons of fields with constants;
+// contains, startsWith, endsWith; in a constant list; + - * on integers) run
+// as compiled Go closures without allocating; others run on expr's VM.
 type Env struct {
 	Kind        string      `expr:"kind"`
 	Channel     string      `expr:"channel"`
@@ -97,6 +101,7 @@ type matcher struct {
 	tags     uint64 // any of; 0 = any
 	noTags   uint64 // none of
 	prog     *vm.Program
+	native   boolFn // prog as a Go closure, when the expression is simple
 	when     string
 	// explain is the condition in words, for Dispatch.Reason.
 	explain string
@@ -114,7 +119,9 @@ type facts struct {
 	tags     uint64
 	hist     HistoryView
 	now      time.Time
-	env      any // boxed Env, built on first use
+	envv     Env  // the expression environment, filled on first use
+	envReady bool // envv is filled
+	env      any  // envv boxed for the VM, on first use
 	vm       *vm.VM
 	exprErrs []exprErr
 }
@@ -149,8 +156,14 @@ func (m *matcher) match(p *Policy, f *facts, rule string) bool {
 	if m.prog == nil {
 		return true
 	}
+	if !f.envReady {
+		p.fillEnv(f)
+	}
+	if m.native != nil {
+		return m.native(&f.envv)
+	}
 	if f.env == nil {
-		f.env = p.env(f)
+		f.env = f.envv // boxed once per decision
 	}
 	out, err := f.vm.Run(m.prog, f.env)
 	if err != nil {
@@ -170,11 +183,13 @@ func underAny(code string, prefixes []string) bool {
 	return false
 }
 
-// env builds the expression environment. It is boxed once per decision (a
-// value, not a pointer, so that expr reads its fields without allocating).
-func (p *Policy) env(f *facts) any {
+// fillEnv fills the expression environment f.envv. The VM gets it boxed as a
+// value, not a pointer, so that expr reads its fields without allocating.
+func (p *Policy) fillEnv(f *facts) {
+	f.envReady = true
 	t, c := f.t, f.c
-	e := Env{
+	e := &f.envv
+	*e = Env{
 		Kind: string(t.Kind), Channel: string(t.Channel), Category: t.Category, Region: t.Region,
 		Text: t.Text, Product: t.Product, Partner: t.Partner, BillingCode: t.BillingCode,
 		Tier: string(t.Tier), Escalated: t.Escalated, Urges: t.UrgeCount, Reopens: t.ReopenCount,
@@ -200,7 +215,6 @@ func (p *Policy) env(f *facts) any {
 			}
 		}
 	}
-	return e
 }
 
 // ruleSet indexes a list of matchers by kind and top-level category, so a

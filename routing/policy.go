@@ -37,6 +37,7 @@ var strategies = []string{RoundRobin, LeastLoaded, Skills, Owner, Manual}
 // immutable and safe for concurrent use; swap a new one into a running Stage
 // with Stage.Swap.
 type Policy struct {
+	src    *policyfile.File // the parsed file (kept for tools and tests)
 	file   string
 	name   string
 	loc    *time.Location
@@ -179,7 +180,7 @@ func Parse(name string, data []byte) (*Policy, error) {
 // whole cross-checked (undefined queue or SLA profile, duplicate ids,
 // unreachable routes, expression type errors).
 func Compile(f *policyfile.File) (*Policy, error) {
-	c := &compiler{f: f, p: &Policy{file: f.Name, flags: map[string]uint64{}, tagBit: map[string]uint64{},
+	c := &compiler{f: f, p: &Policy{src: f, file: f.Name, flags: map[string]uint64{}, tagBit: map[string]uint64{},
 		queueID: map[string]*Queue{}, slaID: map[string]*Profile{}, limits: map[complaint.Tier]Limit{}}}
 	c.compile()
 	if len(c.errs) > 0 {
@@ -449,6 +450,9 @@ func (c *compiler) matcher(n *yaml.Node, path, rule string, s *matchSpec, when s
 			c.errf(or(child(n, "when"), n), path+".when", "rule %q: expression: %s", rule, msg)
 		}
 		m.prog = prog
+		if prog != nil {
+			m.native = nativeCompile(when)
+		}
 	}
 	return m
 }

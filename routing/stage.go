@@ -103,8 +103,9 @@ func (s *Stage) Swap(p *Policy) *Policy {
 // Plan tags, routes and assigns t for customer c (nil when unknown) at now,
 // without changing t, and writes the outcome to d (reused: its slices keep
 // their capacity). It is the stage's hot path: with a reused Decision it
-// does not allocate beyond boxing the expression environment once when a
-// candidate rule has an expression.
+// does not allocate, except to join the route explanation when `continue`
+// nodes matched and to box the expression environment once when a candidate
+// rule's expression is not simple enough to run natively (see Env).
 func (s *Stage) Plan(t *complaint.Ticket, c *complaint.Customer, now time.Time, d *Decision) {
 	st := s.st.Load()
 	sc := s.pool.Get().(*scratch)
@@ -127,7 +128,8 @@ func (s *Stage) plan(st *state, sc *scratch, t *complaint.Ticket, c *complaint.C
 	for _, e := range f.exprErrs {
 		d.Errors = append(d.Errors, e.rule+": "+e.err.Error())
 	}
-	f.t, f.c, f.env = nil, nil, nil
+	f.t, f.c, f.env, f.envReady = nil, nil, nil, false
+	f.envv = Env{}
 }
 
 // assign picks a handler in d.Queue.
