@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -115,6 +116,9 @@ type Engine struct {
 	observers []Observer
 	subs      []subscription // in subscription order
 	nextSub   int
+
+	pmu     sync.Mutex
+	pending map[string]struct{} // tickets whose customer profile is still to be fetched
 }
 
 // MaxConflictRetries is how many times Apply re-reads a ticket that changed
@@ -128,6 +132,7 @@ func New(cfg Config) *Engine {
 		cats: cfg.Categories, regions: cfg.Regions, accept: !cfg.ManualAccept,
 		stages: append([]Stage(nil), cfg.Stages...), guards: append([]Guard(nil), cfg.Guards...),
 		observers: append([]Observer(nil), cfg.Observers...), tickers: append([]Ticker(nil), cfg.Tickers...),
+		pending: make(map[string]struct{}),
 	}
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
@@ -187,6 +192,11 @@ func (e *Engine) Intake(ctx context.Context, in complaint.Intake) (*complaint.Ti
 		evs = append(evs, complaint.Event{Type: complaint.EventAccepted, Actor: complaint.Actor{Kind: complaint.ActorSystem}})
 	}
 	cust := e.customer(ctx, in.Customer)
+	if cust.Pending {
+		// Right after received, so that the stages' trigger stays the intake.
+		evs = slices.Insert(evs, 1, complaint.Event{Type: complaint.EventTagged,
+			Tags: []complaint.Tag{{Name: complaint.TagProfilePending, Rule: "kesu.customers", At: now}}})
+	}
 	evs, err := e.run(ctx, t, cust, evs, now)
 	if err != nil {
 		return nil, err
@@ -200,6 +210,11 @@ func (e *Engine) Intake(ctx context.Context, in complaint.Intake) (*complaint.Ti
 		return nil, fmt.Errorf("kesu: intake: %w", err)
 	}
 	e.notify(evs, complaint.Ticket{})
+	if t.ProfilePending {
+		e.pmu.Lock()
+		e.pending[t.ID] = struct{}{}
+		e.pmu.Unlock()
+	}
 	e.log.Debug("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
 	return t.Clone(), nil
 }
@@ -365,14 +380,79 @@ func (e *Engine) Subscribe(fn func(ev complaint.Event, t *complaint.Ticket)) (ca
 	}
 }
 
-// Tick runs the time-driven work of every Ticker at now (deadline alarms,
-// look-backs). It runs them all and returns their errors joined.
+// Tick runs the time-driven work at now: first it retries the customer
+// profiles that could not be fetched at intake (see Pending), then every
+// Ticker (deadline alarms, look-backs, sanctions). It runs them all and
+// returns their errors joined.
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	var errs []error
+	if err := e.enrich(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, tk := range e.tickers {
 		if err := tk.Tick(ctx, now); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// Pending returns the ids of the tickets taken in while their customer's
+// profile could not be fetched (the CRM was down), sorted. Each carries
+// complaint.TagProfilePending and Ticket.ProfilePending; Tick fetches the
+// profile again and, once it arrives, records complaint.EventProfiled, on
+// which the stages tag and route the ticket again with the real profile.
+func (e *Engine) Pending() []string {
+	e.pmu.Lock()
+	defer e.pmu.Unlock()
+	return slices.Sorted(maps.Keys(e.pending))
+}
+
+// RecoverPending finds the open tickets still waiting for their customer's
+// profile in the store (after a restart) so that Tick retries them. It
+// returns how many it found.
+func (e *Engine) RecoverPending(ctx context.Context) (int, error) {
+	ts, err := e.store.Find(ctx, complaint.Query{Open: true})
+	if err != nil {
+		return 0, fmt.Errorf("kesu: recover pending profiles: %w", err)
+	}
+	n := 0
+	e.pmu.Lock()
+	defer e.pmu.Unlock()
+	for _, t := range ts {
+		if t.ProfilePending {
+			e.pending[t.ID] = struct{}{}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// enrich retries the pending customer profiles; a profile that is still
+// unavailable stays pending for the next Tick.
+func (e *Engine) enrich(ctx context.Context) error {
+	var errs []error
+	for _, id := range e.Pending() {
+		t, err := e.store.Get(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done := !t.ProfilePending || !t.Open()
+		if !done {
+			if c := e.customer(ctx, t.Customer); c.Pending {
+				continue
+			}
+			_, err := e.Apply(ctx, id, complaint.Event{Type: complaint.EventProfiled, Actor: complaint.Actor{Kind: complaint.ActorSystem}})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("kesu: enrich %s: %w", id, err))
+				continue
+			}
+			e.log.Info("kesu: customer profile arrived; ticket tagged and routed again", "ticket", id, "customer", t.Customer)
+		}
+		e.pmu.Lock()
+		delete(e.pending, id)
+		e.pmu.Unlock()
 	}
 	return errors.Join(errs...)
 }

@@ -246,3 +246,66 @@ func BenchmarkEngineIntake(b *testing.B) {
 		}
 	}
 }
+
+// flakyCustomers fails until it is switched on.
+type flakyCustomers struct {
+	mu sync.Mutex
+	up bool
+	complaint.Directory
+}
+
+func (f *flakyCustomers) Customer(ctx context.Context, id string) (*complaint.Customer, error) {
+	f.mu.Lock()
+	up := f.up
+	f.mu.Unlock()
+	if !up {
+		return nil, errors.New("crm down")
+	}
+	return f.Directory.Customer(ctx, id)
+}
+
+func TestPendingProfileEnrichedWhenCRMIsBack(t *testing.T) {
+	ctx := context.Background()
+	crm := &flakyCustomers{}
+	crm.Put(complaint.Customer{ID: "C1", Flags: []complaint.Flag{complaint.FlagProfessional}, Owner: "owner-9"})
+	var flagsSeen []bool
+	route := kesu.StageFunc(func(_ context.Context, in kesu.Input) ([]complaint.Event, error) {
+		switch in.Trigger.Type {
+		case complaint.EventAccepted, complaint.EventProfiled:
+			flagsSeen = append(flagsSeen, in.Customer.Has(complaint.FlagProfessional))
+			unit := "centre"
+			if in.Customer.Has(complaint.FlagProfessional) {
+				unit = in.Customer.Owner
+			}
+			return []complaint.Event{{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: unit}}}, nil
+		}
+		return nil, nil
+	})
+	eng := kesu.New(kesu.Config{Customers: crm, Stages: []kesu.Stage{route}, Now: func() time.Time { return t0 }})
+	tk, err := eng.Intake(ctx, newIntake("x1"))
+	require.NoError(t, err, "a down CRM never loses a ticket")
+	assert.True(t, tk.ProfilePending)
+	assert.True(t, tk.HasTag(complaint.TagProfilePending))
+	assert.Equal(t, "centre", tk.Unit)
+	assert.Equal(t, []string{tk.ID}, eng.Pending())
+
+	require.NoError(t, eng.Tick(ctx, t0), "still down: stays pending")
+	assert.Equal(t, []string{tk.ID}, eng.Pending())
+
+	// A restarted engine on the same store finds it again.
+	eng2 := kesu.New(kesu.Config{Store: eng.Store(), Customers: crm, Stages: []kesu.Stage{route}, Now: func() time.Time { return t0 }})
+	n, err := eng2.RecoverPending(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+
+	crm.mu.Lock()
+	crm.up = true
+	crm.mu.Unlock()
+	require.NoError(t, eng2.Tick(ctx, t0.Add(time.Minute)))
+	assert.Empty(t, eng2.Pending())
+	got, err := eng2.Store().Get(ctx, tk.ID)
+	require.NoError(t, err)
+	assert.False(t, got.ProfilePending)
+	assert.Equal(t, "owner-9", got.Unit, "routed again with the real profile")
+	assert.Equal(t, []bool{false, true}, flagsSeen)
+}

@@ -47,5 +47,5 @@ func Example() {
 	// event 2 accepted → accepted
 	// event 3 dispatched → dispatched
 	// T00000001 vas root/vas
-	// true complaint: ticket T00000001 is dispatched: visited not allowed (allowed: tagged, dispatched, assigned, transferred, deadlines-set, contacted, urged, info-added, note, approved, escalated, merged)
+	// true complaint: ticket T00000001 is dispatched: visited not allowed (allowed: tagged, dispatched, assigned, transferred, deadlines-set, contacted, urged, info-added, note, approved, escalated, merged, profiled)
 }

@@ -28,13 +28,18 @@ const (
 	EventReopened     EventType = "reopened"      // the customer is not satisfied (Text: why)
 	EventClosed       EventType = "closed"        // Closing: responsibility and handling class
 	EventMerged       EventType = "merged"        // Merge: linked to a problem (root cause)
+	EventProfiled     EventType = "profiled"      // the customer's profile arrived after intake (CRM was down); stages run again
 )
+
+// TagProfilePending marks a ticket taken in while the customer's profile
+// could not be fetched; Ticket.ProfilePending stays true until EventProfiled.
+const TagProfilePending = "profile-pending"
 
 // EventTypes lists every EventType in a fixed order.
 var EventTypes = []EventType{EventReceived, EventAccepted, EventTagged, EventDispatched, EventAssigned,
 	EventTransferred, EventDeadlinesSet, EventContacted, EventUrged, EventInfoAdded, EventNote, EventWaiting,
 	EventResumed, EventReplied, EventApproved, EventEscalated, EventResolved, EventVisited, EventReopened,
-	EventClosed, EventMerged}
+	EventClosed, EventMerged, EventProfiled}
 
 // Valid reports whether t is one of the EventType constants.
 func (t EventType) Valid() bool {
@@ -153,7 +158,7 @@ type Closing struct {
 // tagging, deadlines and approvals are never public whatever their Visibility.
 func (e *Event) Public() bool {
 	switch e.Type {
-	case EventNote, EventTagged, EventDeadlinesSet, EventApproved, EventMerged:
+	case EventNote, EventTagged, EventDeadlinesSet, EventApproved, EventMerged, EventProfiled:
 		return false
 	}
 	return e.Visibility != Internal

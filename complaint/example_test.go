@@ -33,7 +33,7 @@ func ExampleApply() {
 	// received → received
 	// dispatched → dispatched
 	// assigned → handling
-	// refused: complaint: ticket T1 is handling: closed not allowed (allowed: tagged, dispatched, assigned, transferred, deadlines-set, contacted, urged, info-added, note, waiting, replied, approved, escalated, resolved, merged)
+	// refused: complaint: ticket T1 is handling: closed not allowed (allowed: tagged, dispatched, assigned, transferred, deadlines-set, contacted, urged, info-added, note, waiting, replied, approved, escalated, resolved, merged, profiled)
 	// is invalid transition: true
 }
 

@@ -38,6 +38,7 @@ var (
 		EventReopened:     {[]Status{StatusResolved, StatusVisited, StatusClosed}, StatusHandling},
 		EventClosed:       {[]Status{StatusResolved, StatusVisited}, StatusClosed},
 		EventMerged:       {anyStatus, sameStatus},
+		EventProfiled:     {open, sameStatus},
 	}
 	allowedIn = func() map[Status][]EventType {
 		m := make(map[Status][]EventType)
@@ -114,6 +115,9 @@ func Apply(t *Ticket, e *Event) error {
 		t.AcceptedAt = e.At
 	case EventTagged:
 		for _, tag := range e.Tags {
+			if tag.Name == TagProfilePending {
+				t.ProfilePending = true
+			}
 			if !t.HasTag(tag.Name) {
 				t.Tags = append(t.Tags, tag)
 			}
@@ -200,6 +204,8 @@ func Apply(t *Ticket, e *Event) error {
 		t.ClosedAt = e.At
 	case EventMerged:
 		t.ProblemID = e.Merge.Problem
+	case EventProfiled:
+		t.ProfilePending = false
 	}
 	t.Version++
 	t.UpdatedAt = e.At

@@ -102,6 +102,7 @@ func init() {
 		set(s, complaint.EventInfoAdded, s)
 		set(s, complaint.EventApproved, s)
 		set(s, complaint.EventEscalated, s)
+		set(s, complaint.EventProfiled, s)
 	}
 	set(W, complaint.EventInfoAdded, H) // adding information ends the wait
 	set(R, complaint.EventAccepted, A)

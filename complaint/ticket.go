@@ -140,6 +140,9 @@ type Ticket struct {
 	UrgeCount     int `json:"urges,omitempty"`
 	TransferCount int `json:"transfers,omitempty"`
 	ReopenCount   int `json:"reopens,omitempty"`
+	// ProfilePending is true while the customer's profile is still to be
+	// fetched (see TagProfilePending and EventProfiled).
+	ProfilePending bool `json:"profile_pending,omitempty"`
 	// PrevUnit is the unit before the last transfer (ping-pong detection).
 	PrevUnit string `json:"prev_unit,omitempty"`
 
