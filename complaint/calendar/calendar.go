@@ -268,6 +268,7 @@ func (c *Calendar) workday(y, yday int) (bool, error) {
 // NoDataError says which year has no data; errors.Is(err, ErrNoData) holds.
 type NoDataError struct{ Year int }
 
+// Error implements error.
 func (e *NoDataError) Error() string {
 	return fmt.Sprintf("calendar: no holiday data for year %d", e.Year)
 }
