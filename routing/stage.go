@@ -39,7 +39,9 @@ type state struct {
 // Stage is the routing stage of a kesu.Engine: on intake it tags the ticket,
 // routes it through the policy's tree, assigns a handler and sets its SLA
 // deadlines; after a reopen or an escalation it re-tags, re-routes when the
-// decision changed, and sets fresh deadlines; after a transfer it assigns a
+// decision changed, and sets fresh deadlines; when the customer's profile
+// arrives late (complaint.EventProfiled) it does the same with deadlines
+// still counted from receipt; after a transfer it assigns a
 // handler in the new queue; after an urge or added information it re-tags.
 // Waiting and resuming need nothing from it: complaint.Apply shifts the
 // deadlines by the time spent waiting.
@@ -225,12 +227,14 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	if in.Trigger == nil || t == nil {
 		return nil, nil
 	}
-	var full, reroute, tagOnly, assignOnly bool
+	var full, reroute, tagOnly, assignOnly, profiled bool
 	switch in.Trigger.Type {
 	case complaint.EventReceived, complaint.EventAccepted:
 		full = t.Unit == "" && (t.Status == complaint.StatusReceived || t.Status == complaint.StatusAccepted)
 	case complaint.EventReopened, complaint.EventEscalated:
 		reroute = true
+	case complaint.EventProfiled:
+		reroute, profiled = true, true
 	case complaint.EventTransferred:
 		assignOnly = true
 	case complaint.EventUrged, complaint.EventInfoAdded:
@@ -288,7 +292,7 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	}
 	if d.Profile != nil && (full || (reroute && complaint.Can(t.Status, complaint.EventDeadlinesSet))) {
 		from := in.Now
-		if full && !t.ReceivedAt.IsZero() {
+		if (full || profiled) && !t.ReceivedAt.IsZero() {
 			from = t.ReceivedAt
 		}
 		dl, err := p.Deadlines(d.Profile, from)

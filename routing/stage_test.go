@@ -540,3 +540,33 @@ func TestShare(t *testing.T) {
 	assert.EqualValues(t, 20, n)
 	assert.InDelta(t, 0.95, s.Ratio(), 1e-9)
 }
+
+func TestLateProfileReroutes(t *testing.T) {
+	p := parse(t, `version: 1
+tags:
+  - {id: t-pro, match: {flags: [professional-complainant]}, tag: professional-complainant}
+sla:
+  - {id: std, match: {kind: [complaint]}, resolve: 5wd}
+  - {id: pro, resolve: 3wd}
+queues:
+  - {id: q, unit: u, tier: city, handlers: [{id: h}]}
+  - {id: vip, unit: prov-vip, tier: province, strategy: owner, fallback: round-robin, handlers: [{id: v}]}
+routes:
+  id: root
+  queue: q
+  routes:
+    - {id: professional, match: {flags: [professional-complainant]}, queue: vip, sla: pro}
+`)
+	r := newRigPolicy(t, p) // Monday 2025-03-03 10:00
+	tk := r.intake(t, complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "other", Region: "gd", Customer: "P"})
+	require.Equal(t, "q", tk.Queue, "the profile is unknown at intake")
+	r.dir.Put(complaint.Customer{ID: "P", Flags: []complaint.Flag{complaint.FlagProfessional}, Owner: "zhang"})
+	r.now = r.now.Add(3 * time.Hour)
+	tk, err := r.apply(t, tk.ID, complaint.Event{Type: complaint.EventProfiled})
+	require.NoError(t, err)
+	assert.True(t, tk.HasTag("professional-complainant"))
+	assert.Equal(t, "vip", tk.Queue)
+	assert.Equal(t, "zhang", tk.Assignee)
+	assert.Equal(t, "pro", tk.Deadlines.Profile)
+	assert.Equal(t, time.Date(2025, 3, 6, 10, 0, 0, 0, p.Location()), tk.Deadlines.Resolve, "still counted from receipt")
+}
