@@ -14,6 +14,7 @@ import (
 
 	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/complaint/calendar"
 )
 
 // Options configures a Stage. Every field is optional.
@@ -296,6 +297,17 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 			from = t.ReceivedAt
 		}
 		dl, err := p.Deadlines(d.Profile, from)
+		if errors.Is(err, calendar.ErrNoData) {
+			// Never lose the ticket for want of holiday data: take it without
+			// these deadlines, mark it, and say so loudly.
+			s.log.Error("routing: no calendar data for a deadline; ticket taken without deadlines — add the year's holiday data",
+				"ticket", t.ID, "profile", d.Profile.ID, "err", err)
+			if !t.HasTag(TagDeadlineUnknown) {
+				out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: []complaint.Tag{
+					{Name: TagDeadlineUnknown, Rule: "sla:" + d.Profile.ID, At: in.Now}}})
+			}
+			return out, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("routing: deadlines for %s (profile %s): %w", t.ID, d.Profile.ID, err)
 		}
@@ -305,6 +317,13 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	}
 	return out, nil
 }
+
+// TagDeadlineUnknown marks a ticket whose SLA deadlines could not be set
+// because the calendar has no holiday data for a year they fall in
+// (calendar.ErrNoData). The ticket is taken all the same; the tag's rule
+// names the SLA profile. Add the year's data (calendar.LoadYear) and the
+// deadlines are set on the next re-route.
+const TagDeadlineUnknown = "deadline-unknown"
 
 // Errors the Guard returns; errors.Is finds them in its refusals.
 var (
