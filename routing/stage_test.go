@@ -401,11 +401,19 @@ routes: {id: root, queue: q}
 		})
 	}
 	t.Run("a year without calendar data is an error, not a guess", func(t *testing.T) {
-		r := newRigPolicy(t, p)
-		r.now = at("2026-12-29 10:00")
-		_, err := r.eng.Intake(context.Background(), complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "other", Region: "gd", Customer: "C"})
+		prof, ok := p.Profile("std")
+		require.True(t, ok)
+		_, err := p.Deadlines(prof, at("2026-12-29 10:00"))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "no holiday data for year 2027")
+		// The engine still takes the ticket: no deadline is guessed, the
+		// ticket is marked, nothing is lost.
+		r := newRigPolicy(t, p)
+		r.now = at("2026-12-29 10:00")
+		tk, err := r.eng.Intake(context.Background(), complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "other", Region: "gd", Customer: "C"})
+		require.NoError(t, err)
+		assert.True(t, tk.Deadlines.IsZero(), "no guessed deadline")
+		assert.True(t, tk.HasTag(routing.TagDeadlineUnknown))
 	})
 }
 
