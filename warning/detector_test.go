@@ -329,7 +329,8 @@ func TestStateBoundedByTTL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a million customers")
 	}
-	f := newFeeder(t, warning.Options{})
+	off := warning.Duration(0) // tickets never resolve here: no appeal clock
+	f := newFeeder(t, warning.Options{Config: warning.Config{Deadline: warning.DeadlineConfig{Appeal: &off}}})
 	f.forget = true
 	// A million distinct customers over 400 days: idle state must not grow
 	// past what the TTLs keep (30 days of customers).

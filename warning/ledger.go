@@ -288,7 +288,7 @@ func (l *Ledger) raise(w *Warning) (string, int) {
 			return e.Warning.ID, e.Recurrences
 		}
 	}
-	e := &Entry{}
+	e := &Entry{Warning: Warning{ID: w.ID}}
 	l.entries[w.ID] = e
 	_ = l.step(context.Background(), e, recRaised, w.RaisedAt, &ledgerData{Warning: w.Clone()}, false)
 	return w.ID, 0
