@@ -30,7 +30,7 @@ const (
 	week        = 168     // hours
 	excluded    = 255     // an hour slot excluded from the baseline (a warning was open)
 	maxCount    = 254     // counts saturate here
-	nMembers    = 8       // recent members kept per key
+	nMembers    = 5       // recent members kept per key
 	idRing      = 1 << 16 // recent ticket ids kept for evidence
 	priorWeight = 2.0     // pseudo-weeks of the smoothed prior in the hour-of-week mean
 )
@@ -39,6 +39,8 @@ type bkey struct {
 	fam  uint8
 	a, b string
 }
+
+func (k bkey) hash() uint64 { return hash2(k.a, k.b) ^ uint64(k.fam)*0x9e3779b97f4a7c15 }
 
 type member struct {
 	seq  uint32 // position in the id ring
@@ -87,8 +89,9 @@ type batch struct {
 	windows []int // in quarters
 	perDay  []float64
 	kinds   [8]complaint.Kind
-	index   map[bkey]int32
-	s       []series
+	index   map[uint64]int32 // by key hash (a collision keeps the first key's series)
+	chunks  []*[chunk]series // series in fixed chunks: no growth slack
+	n       int
 	free    []int32
 	tested  int // live series in tested families
 
@@ -98,8 +101,13 @@ type batch struct {
 	found []finding // scratch
 }
 
+// chunk is how many series are allocated at once.
+const chunk = 64
+
+func (b *batch) at(i int32) *series { return &b.chunks[i/chunk][i%chunk] }
+
 func newBatch(cfg *Config) *batch {
-	b := &batch{cfg: cfg, index: make(map[bkey]int32)}
+	b := &batch{cfg: cfg, index: make(map[uint64]int32)}
 	for _, w := range cfg.Batch.Windows {
 		k := int((time.Duration(w) + 15*time.Minute - 1) / (15 * time.Minute))
 		if k < 1 {
@@ -130,27 +138,31 @@ func (b *batch) counts(k complaint.Kind) bool {
 }
 
 func (b *batch) lookup(k bkey, parent int32, hour int64) int32 {
-	if i, ok := b.index[k]; ok {
+	h := k.hash()
+	if i, ok := b.index[h]; ok {
 		return i
 	}
 	var i int32
 	if n := len(b.free); n > 0 {
 		i = b.free[n-1]
 		b.free = b.free[:n-1]
-		b.s[i] = series{}
+		*b.at(i) = series{}
 	} else {
-		b.s = append(b.s, series{})
-		i = int32(len(b.s) - 1)
+		if b.n%chunk == 0 {
+			b.chunks = append(b.chunks, new([chunk]series))
+		}
+		i = int32(b.n)
+		b.n++
 	}
-	s := &b.s[i]
+	s := b.at(i)
 	s.key, s.parent, s.born, s.live, s.phi = k, parent, hour, true, 1
 	s.q = hour * 4
 	s.cacheQ = -1
 	if parent >= 0 {
-		s.parentAtBirth = b.s[parent].total
-		b.s[parent].kids++
+		s.parentAtBirth = b.at(parent).total
+		b.at(parent).kids++
 	}
-	b.index[k] = i
+	b.index[h] = i
 	if k.fam != famTop {
 		b.tested++
 	}
@@ -205,7 +217,7 @@ func floorDiv(a, b int64) int64 {
 
 // add rolls the key's rings forward to quarter q and counts one ticket.
 func (b *batch) add(i int32, q, now int64, cust uint32) {
-	s := &b.s[i]
+	s := b.at(i)
 	b.advance(s, q)
 	slot := q
 	if q < s.q { // late ticket: count it in its bucket if still in the ring
@@ -246,6 +258,13 @@ func (b *batch) advance(s *series, q int64) {
 		b.closeHour(s, oldH, c, s.excl)
 		s.excl = s.open
 		n := newH - oldH - 1
+		if n >= ringH && !s.open {
+			// A gap of four weeks or more: every slot is an empty hour.
+			clear(s.hours[:])
+			s.sumH, s.nH = 0, int16(min(int64(ringH), newH-s.born))
+			s.dayObs, s.dayExp, s.dayExcl = 0, 0, false
+			n = 0
+		}
 		if n > ringH {
 			n = ringH
 		}
@@ -254,8 +273,11 @@ func (b *batch) advance(s *series, q int64) {
 		}
 	}
 	n := q - s.q
-	if n > ringQ {
-		n = ringQ
+	if n >= ringQ {
+		clear(s.quarters[:])
+		s.sum24 = 0
+		s.q = q
+		return
 	}
 	for x := q - n + 1; x <= q; x++ {
 		p := &s.quarters[x%ringQ]
@@ -270,9 +292,11 @@ func (b *batch) closeHour(s *series, h int64, c int, excl bool) {
 		return
 	}
 	if !excl {
-		mu := b.hourMean(s, h)
+		// The daily dispersion uses the key's overall hourly rate as the
+		// expectation: O(1) per closed hour (day-of-week swings only make φ
+		// a little larger, i.e. the test a little more conservative).
 		s.dayObs += float32(c)
-		s.dayExp += float32(mu)
+		s.dayExp += float32(s.rate())
 	} else {
 		s.dayExcl = true
 	}
@@ -339,7 +363,7 @@ func (b *batch) hourMean(s *series, h int64) float64 {
 	shape := 1.0
 	var p *series
 	if s.parent >= 0 {
-		p = &b.s[s.parent]
+		p = b.at(s.parent)
 		if pr := p.rate(); pr > 0 {
 			if ps, pn := p.own(h); pn > 0 {
 				shape = (ps/float64(pn) + pr) / (2 * pr)
@@ -375,7 +399,7 @@ func (b *batch) parentMean(p *series, h int64) float64 {
 func (b *batch) dispersion(s *series) float64 {
 	phi := float64(s.phi)
 	if s.phiDays < 7 && s.parent >= 0 {
-		phi = math.Max(phi, float64(b.s[s.parent].phi))
+		phi = math.Max(phi, float64(b.at(s.parent).phi))
 	}
 	return math.Min(math.Max(1, phi), b.cfg.Batch.MaxDispersion)
 }
@@ -442,7 +466,7 @@ func (b *batch) alpha(j int, budget float64) float64 {
 
 // test runs the tail tests of key i after ticket t and reports to m.
 func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m *Monitor) {
-	s := &b.s[i]
+	s := b.at(i)
 	if s.open && now-s.lastFire > int64(time.Duration(b.cfg.Batch.Quiet)/time.Second) {
 		b.end(i, at, m)
 	}
@@ -498,7 +522,7 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	s.excl = true
 	parentFP := ""
 	if s.key.fam == famFine && s.parent >= 0 {
-		p := &b.s[s.parent]
+		p := b.at(s.parent)
 		p.openKids++
 		if p.open {
 			parentFP = b.fingerprint(p)
@@ -509,14 +533,14 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	if s.key.fam == famCoarse {
 		m.inhibitChildren(f.fp, s.key.a, s.key.b)
 	}
-	if s.key.fam == famFine && s.parent >= 0 && parentFP == "" && b.s[s.parent].openKids >= 2 {
+	if s.key.fam == famFine && s.parent >= 0 && parentFP == "" && b.at(s.parent).openKids >= 2 {
 		b.rollup(s.parent, at, m)
 	}
 }
 
 // rollup raises the parent key when two or more of its children burst at once.
 func (b *batch) rollup(i int32, at time.Time, m *Monitor) {
-	p := &b.s[i]
+	p := b.at(i)
 	j := len(b.windows) - 1
 	obs := b.window(p, b.windows[j])
 	mu := b.expected(p, j, at.Unix())
@@ -529,10 +553,10 @@ func (b *batch) rollup(i int32, at time.Time, m *Monitor) {
 }
 
 func (b *batch) end(i int32, at time.Time, m *Monitor) {
-	s := &b.s[i]
+	s := b.at(i)
 	s.open = false
 	if s.key.fam == famFine && s.parent >= 0 {
-		b.s[s.parent].openKids--
+		b.at(s.parent).openKids--
 	}
 	m.end(b.fingerprint(s), at)
 }
@@ -605,21 +629,21 @@ func (b *batch) sweep(now time.Time, m *Monitor) {
 	n := now.Unix()
 	// Sorted for deterministic end order.
 	var ends []int32
-	for i := range b.s {
-		s := &b.s[i]
+	for i := int32(0); i < int32(b.n); i++ {
+		s := b.at(i)
 		if !s.live {
 			continue
 		}
 		if s.open && n-s.lastFire > quiet {
-			ends = append(ends, int32(i))
+			ends = append(ends, i)
 		}
 	}
-	slices.SortFunc(ends, func(x, y int32) int { return strings.Compare(b.fingerprint(&b.s[x]), b.fingerprint(&b.s[y])) })
+	slices.SortFunc(ends, func(x, y int32) int { return strings.Compare(b.fingerprint(b.at(x)), b.fingerprint(b.at(y))) })
 	for _, i := range ends {
 		b.end(i, now, m)
 	}
-	for i := range b.s {
-		s := &b.s[i]
+	for i := int32(0); i < int32(b.n); i++ {
+		s := b.at(i)
 		if !s.live || s.open || s.openKids > 0 || n-s.last <= ttl {
 			continue
 		}
@@ -628,22 +652,22 @@ func (b *batch) sweep(now time.Time, m *Monitor) {
 			continue
 		}
 		if s.parent >= 0 {
-			b.s[s.parent].kids--
+			b.at(s.parent).kids--
 		}
-		delete(b.index, s.key)
+		delete(b.index, s.key.hash())
 		if s.key.fam != famTop {
 			b.tested--
 		}
 		s.live = false
-		b.free = append(b.free, int32(i))
+		b.free = append(b.free, i)
 	}
 }
 
 // fires re-tests a key for a look-back: whether any window is over its
 // grade III threshold now.
 func (b *batch) fires(key Key, now time.Time) bool {
-	for i := range b.s {
-		s := &b.s[i]
+	for i := int32(0); i < int32(b.n); i++ {
+		s := b.at(i)
 		if s.live && keyEqual(b.labels(s), key) {
 			return s.open
 		}
