@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,12 @@ type Store struct {
 	log  *slog.Logger
 	path string
 
-	insTicket, insEvent, updTicket *sql.Stmt
+	updTicket *sql.Stmt
+
+	// ins[0] inserts 1<<k tickets, ins[1] 1<<k events (k < chunkBits):
+	// prepared at Open, since the one write connection is busy inside a
+	// transaction.
+	ins [2][chunkBits]*sql.Stmt
 }
 
 var (
@@ -96,7 +102,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %q: want a file path without '?'", path)
 	}
 	dsn := "file:" + path + "?_busy_timeout=" + strconv.FormatInt(o.busy.Milliseconds(), 10) +
-		"&_journal_mode=WAL&_synchronous=" + o.sync
+		"&_journal_mode=WAL&_synchronous=" + o.sync + "&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(8192)"
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -122,9 +128,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		st **sql.Stmt
 		q  string
 	}{
-		{&s.insTicket, `INSERT INTO tickets (id, external_id, version, customer, category, region, status, received_at, closed_at, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&s.insEvent, `INSERT INTO events (ticket, seq, type, at, data) VALUES (?, ?, ?, ?, ?)`},
 		{&s.updTicket, `UPDATE tickets SET version = ?, customer = ?, category = ?, region = ?, status = ?, received_at = ?,
 			closed_at = ?, data = ? WHERE id = ? AND version = ?`},
 	} {
@@ -133,14 +136,23 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: open %s: prepare: %w", path, err)
 		}
 	}
+	if err := s.prepareInserts(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: prepare: %w", path, err)
+	}
 	return s, nil
 }
 
 // Close closes the database. Calls after Close fail.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.insTicket, s.insEvent, s.updTicket} {
-		if st != nil {
-			st.Close()
+	if s.updTicket != nil {
+		s.updTicket.Close()
+	}
+	for _, sts := range s.ins {
+		for _, st := range sts {
+			if st != nil {
+				st.Close()
+			}
 		}
 	}
 	var err error
@@ -283,38 +295,95 @@ func DecodeTicket(id string, version int, data []byte) (*complaint.Ticket, error
 	return t, nil
 }
 
-// insertTicket inserts t and its events within tx, setting the events' Pos.
-func (s *Store) insertTicket(ctx context.Context, insT, insE *sql.Stmt, t *complaint.Ticket, events []complaint.Event) error {
-	data, err := json.Marshal(t)
-	if err != nil {
-		return fmt.Errorf("sqlite: create ticket %s: %w", t.ID, err)
-	}
-	if _, err := insT.ExecContext(ctx, t.ID, nullString(t.ExternalID), t.Version, t.Customer, t.Category, t.Region,
-		string(t.Status), nanos(t.ReceivedAt), nullNanos(t.ClosedAt), data); err != nil {
-		if isUnique(err) {
-			return fmt.Errorf("sqlite: create ticket %s (external id %q): %w", t.ID, t.ExternalID, complaint.ErrDuplicate)
+// chunkBits: one multi-row INSERT writes at most 1<<(chunkBits-1) rows.
+const chunkBits = 7
+
+func (s *Store) prepareInserts(ctx context.Context) error {
+	for table := range 2 {
+		head, row := "INSERT INTO tickets (id, external_id, version, customer, category, region, status, received_at, closed_at, data) VALUES ",
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		if table == 1 {
+			head, row = "INSERT INTO events (ticket, seq, type, at, data) VALUES ", "(?, ?, ?, ?, ?)"
 		}
-		return fmt.Errorf("sqlite: create ticket %s: %w", t.ID, err)
+		for k := range chunkBits {
+			q := head + strings.TrimSuffix(strings.Repeat(row+", ", 1<<k), ", ")
+			st, err := s.w.PrepareContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			s.ins[table][k] = st
+		}
 	}
-	return s.insertEvents(ctx, insE, events)
+	return nil
 }
 
-func (s *Store) insertEvents(ctx context.Context, ins *sql.Stmt, events []complaint.Event) error {
-	for i := range events {
-		e := &events[i]
-		data, err := encodeEvent(e)
-		if err != nil {
-			return fmt.Errorf("sqlite: store event %s/%d: %w", e.Ticket, e.Seq, err)
+// chunk returns how many of n rows the next INSERT writes (the largest
+// prepared size not above n) and its statement bound to tx.
+func (s *Store) chunk(ctx context.Context, tx *sql.Tx, table, n int) (int, *sql.Stmt) {
+	k := min(bits.Len(uint(n))-1, chunkBits-1)
+	return 1 << k, tx.StmtContext(ctx, s.ins[table][k])
+}
+
+// insertTickets inserts the snapshots of new tickets within tx.
+func (s *Store) insertTickets(ctx context.Context, tx *sql.Tx, ts []*complaint.Ticket) error {
+	args := make([]any, 0, 10*min(len(ts), 1<<(chunkBits-1)))
+	for len(ts) > 0 {
+		size, st := s.chunk(ctx, tx, 0, len(ts))
+		chunk := ts[:size]
+		ts = ts[size:]
+		args = args[:0]
+		for _, t := range chunk {
+			data, err := json.Marshal(t)
+			if err != nil {
+				return fmt.Errorf("sqlite: create ticket %s: %w", t.ID, err)
+			}
+			args = append(args, t.ID, nullString(t.ExternalID), t.Version, t.Customer, t.Category, t.Region,
+				string(t.Status), nanos(t.ReceivedAt), nullNanos(t.ClosedAt), data)
 		}
-		res, err := ins.ExecContext(ctx, e.Ticket, e.Seq, string(e.Type), nanos(e.At), data)
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			if isUnique(err) {
+				if len(chunk) == 1 {
+					return fmt.Errorf("sqlite: create ticket %s (external id %q): %w", chunk[0].ID, chunk[0].ExternalID, complaint.ErrDuplicate)
+				}
+				return fmt.Errorf("sqlite: create tickets %s…%s: one is stored already: %w", chunk[0].ID, chunk[len(chunk)-1].ID, complaint.ErrDuplicate)
+			}
+			return fmt.Errorf("sqlite: create ticket %s: %w", chunk[0].ID, err)
+		}
+	}
+	return nil
+}
+
+// insertEvents inserts events within tx and sets their Pos. Rows of one
+// INSERT get consecutive rowids (the table has INTEGER PRIMARY KEY and
+// this is the only writer), so the last insert id gives them all.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []complaint.Event) error {
+	args := make([]any, 0, 5*min(len(events), 1<<(chunkBits-1)))
+	for len(events) > 0 {
+		size, st := s.chunk(ctx, tx, 1, len(events))
+		chunk := events[:size]
+		events = events[size:]
+		args = args[:0]
+		for i := range chunk {
+			e := &chunk[i]
+			data, err := encodeEvent(e)
+			if err != nil {
+				return fmt.Errorf("sqlite: store event %s/%d: %w", e.Ticket, e.Seq, err)
+			}
+			args = append(args, e.Ticket, e.Seq, string(e.Type), nanos(e.At), data)
+		}
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			if isUnique(err) {
-				return fmt.Errorf("sqlite: store event %s/%d: %w", e.Ticket, e.Seq, complaint.ErrConflict)
+				return fmt.Errorf("sqlite: store events of %s: %w", chunk[0].Ticket, complaint.ErrConflict)
 			}
-			return fmt.Errorf("sqlite: store event %s/%d: %w", e.Ticket, e.Seq, err)
+			return fmt.Errorf("sqlite: store events of %s: %w", chunk[0].Ticket, err)
 		}
-		if e.Pos, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("sqlite: store event %s/%d: %w", e.Ticket, e.Seq, err)
+		last, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("sqlite: store events of %s: %w", chunk[0].Ticket, err)
+		}
+		for i := range chunk {
+			chunk[i].Pos = last - int64(len(chunk)-1-i)
 		}
 	}
 	return nil
@@ -336,7 +405,10 @@ func (s *Store) Create(ctx context.Context, t *complaint.Ticket, events []compla
 		return fmt.Errorf("sqlite: create ticket %s: %w", t.ID, err)
 	}
 	defer tx.Rollback()
-	if err := s.insertTicket(ctx, tx.StmtContext(ctx, s.insTicket), tx.StmtContext(ctx, s.insEvent), t, events); err != nil {
+	if err := s.insertTickets(ctx, tx, []*complaint.Ticket{t}); err != nil {
+		return err
+	}
+	if err := s.insertEvents(ctx, tx, events); err != nil {
 		clearPos(events)
 		return err
 	}
@@ -361,16 +433,34 @@ func (s *Store) CreateBatch(ctx context.Context, batch []complaint.NewTicket) er
 		return fmt.Errorf("sqlite: create batch: %w", err)
 	}
 	defer tx.Rollback()
-	insT, insE := tx.StmtContext(ctx, s.insTicket), tx.StmtContext(ctx, s.insEvent)
 	fail := func(err error) error {
 		for i := range batch {
 			clearPos(batch[i].Events)
 		}
 		return err
 	}
+	ts := make([]*complaint.Ticket, len(batch))
+	nev := 0
 	for i := range batch {
-		if err := s.insertTicket(ctx, insT, insE, batch[i].Ticket, batch[i].Events); err != nil {
-			return fail(fmt.Errorf("sqlite: create batch entry %d: %w", i, err))
+		ts[i] = batch[i].Ticket
+		nev += len(batch[i].Events)
+	}
+	if err := s.insertTickets(ctx, tx, ts); err != nil {
+		return fail(fmt.Errorf("sqlite: create batch: %w", err))
+	}
+	// The events go in the batch's order, so positions follow it.
+	evs := make([]complaint.Event, 0, nev)
+	for i := range batch {
+		evs = append(evs, batch[i].Events...)
+	}
+	if err := s.insertEvents(ctx, tx, evs); err != nil {
+		return fail(fmt.Errorf("sqlite: create batch: %w", err))
+	}
+	k := 0
+	for i := range batch {
+		for j := range batch[i].Events {
+			batch[i].Events[j].Pos = evs[k].Pos
+			k++
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -433,7 +523,7 @@ func (s *Store) Append(ctx context.Context, t *complaint.Ticket, events []compla
 		}
 		return fmt.Errorf("sqlite: append ticket %s: stored version %d, expected %d: %w", t.ID, have, from, complaint.ErrConflict)
 	}
-	if err := s.insertEvents(ctx, tx.StmtContext(ctx, s.insEvent), events); err != nil {
+	if err := s.insertEvents(ctx, tx, events); err != nil {
 		clearPos(events)
 		return err
 	}

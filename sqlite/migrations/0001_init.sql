@@ -12,12 +12,11 @@ CREATE TABLE tickets (
 	closed_at   INTEGER,               -- NULL unless closed
 	masked_at   INTEGER,               -- set by Retain
 	data        BLOB NOT NULL          -- JSON of complaint.Ticket
-) WITHOUT ROWID;
+);
 CREATE INDEX tickets_received ON tickets (received_at, id);
 CREATE INDEX tickets_customer ON tickets (customer, received_at);
 CREATE INDEX tickets_category ON tickets (category, received_at);
 CREATE INDEX tickets_region   ON tickets (region, received_at);
-CREATE INDEX tickets_status   ON tickets (status, received_at);
 CREATE INDEX tickets_closed   ON tickets (closed_at) WHERE closed_at IS NOT NULL AND masked_at IS NULL;
 
 CREATE TABLE events (
@@ -29,7 +28,6 @@ CREATE TABLE events (
 	data   BLOB NOT NULL,              -- JSON of complaint.Event without pos
 	UNIQUE (ticket, seq)
 );
-CREATE INDEX events_type_at ON events (type, at);
 
 CREATE TABLE records (
 	pos    INTEGER PRIMARY KEY,
