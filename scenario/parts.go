@@ -14,12 +14,10 @@ import (
 )
 
 // buildStack wires routing, warnings and scoring from the scenario's policy
-// (the defaults of warning and scoring without one). The warning ledger is
-// kept in memory: journaling it into the run's store fails in the warning
-// package as of this writing (records of an entry with an empty id), which
-// would fail every scenario with a warning for a reason outside it.
-func buildStack(ctx context.Context, s *Scenario, dir *complaint.Directory) (*ingest.Stack, error) {
-	st, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: s.Policy, Routing: s.routing, Customers: dir})
+// (the defaults of warning and scoring without one). The warning ledger and
+// sanction decisions are journaled in the run's store, as in production.
+func buildStack(ctx context.Context, s *Scenario, store *complaint.MemStore, dir *complaint.Directory) (*ingest.Stack, error) {
+	st, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: s.Policy, Routing: s.routing, Journal: store, Customers: dir})
 	if err != nil {
 		return nil, err
 	}

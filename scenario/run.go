@@ -146,7 +146,7 @@ func (s *Scenario) Check(ctx context.Context) *Result {
 		dir.Put(c)
 	}
 	store := complaint.NewMemStore()
-	st, err := buildStack(ctx, s, dir)
+	st, err := buildStack(ctx, s, store, dir)
 	if err != nil {
 		r.fail(Failure{Line: 1, Step: "policy", Msg: err.Error()})
 		return r.res
