@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -66,6 +67,22 @@ type Ticker interface {
 	Tick(ctx context.Context, now time.Time) error
 }
 
+// Action is an event a projection asks the engine to apply to a ticket: a
+// tag for the members of a batch warning, a merge into a problem. Projections
+// never call the engine from Observe; they leave actions instead.
+type Action struct {
+	Ticket string          `json:"ticket"`
+	Event  complaint.Event `json:"event"`
+}
+
+// ActionSource is implemented by an Observer or Ticker that leaves actions
+// for the engine (warning.Monitor does). Actions returns the pending
+// actions and forgets them. Engine.Tick drains every ActionSource among the
+// observers and tickers after the tickers ran.
+type ActionSource interface {
+	Actions() []Action
+}
+
 // Config configures an Engine. Only what you set changes the defaults.
 type Config struct {
 	// Store keeps tickets and events; default an empty complaint.MemStore.
@@ -117,8 +134,37 @@ type Engine struct {
 	subs      []subscription // in subscription order
 	nextSub   int
 
+	sources []ActionSource // observers and tickers that leave actions, each once
+
 	pmu     sync.Mutex
 	pending map[string]struct{} // tickets whose customer profile is still to be fetched
+}
+
+// actionSources finds the ActionSources among the observers and tickers,
+// each once, in the order given.
+func actionSources(obs []Observer, tks []Ticker) []ActionSource {
+	var out []ActionSource
+	add := func(x any) {
+		src, ok := x.(ActionSource)
+		if !ok {
+			return
+		}
+		if reflect.TypeOf(src).Comparable() {
+			for _, have := range out {
+				if reflect.TypeOf(have).Comparable() && have == src {
+					return
+				}
+			}
+		}
+		out = append(out, src)
+	}
+	for _, o := range obs {
+		add(o)
+	}
+	for _, t := range tks {
+		add(t)
+	}
+	return out
 }
 
 // MaxConflictRetries is how many times Apply re-reads a ticket that changed
@@ -134,6 +180,7 @@ func New(cfg Config) *Engine {
 		observers: append([]Observer(nil), cfg.Observers...), tickers: append([]Ticker(nil), cfg.Tickers...),
 		pending: make(map[string]struct{}),
 	}
+	e.sources = actionSources(e.observers, e.tickers)
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
 	}
@@ -392,6 +439,25 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	for _, tk := range e.tickers {
 		if err := tk.Tick(ctx, now); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for _, src := range e.sources {
+		if err := e.ApplyActions(ctx, src.Actions()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ApplyActions applies each action with Apply, in order. An action that
+// fails (say, a ticket that no longer exists) does not stop the others; the
+// errors come back joined, each naming its ticket.
+func (e *Engine) ApplyActions(ctx context.Context, actions []Action) error {
+	var errs []error
+	for _, a := range actions {
+		if _, err := e.Apply(ctx, a.Ticket, a.Event); err != nil {
+			e.log.Warn("kesu: action not applied", "ticket", a.Ticket, "event", a.Event.Type, "err", err)
+			errs = append(errs, fmt.Errorf("kesu: action %s on %s: %w", a.Event.Type, a.Ticket, err))
 		}
 	}
 	return errors.Join(errs...)

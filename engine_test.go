@@ -309,3 +309,47 @@ func TestPendingProfileEnrichedWhenCRMIsBack(t *testing.T) {
 	assert.Equal(t, "owner-9", got.Unit, "routed again with the real profile")
 	assert.Equal(t, []bool{false, true}, flagsSeen)
 }
+
+// tagger leaves a tag action for every received ticket, as warning.Monitor does.
+type tagger struct {
+	mu      sync.Mutex
+	pending []kesu.Action
+}
+
+func (g *tagger) Observe(e *complaint.Event, _ *complaint.Ticket) {
+	if e.Type != complaint.EventReceived {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pending = append(g.pending, kesu.Action{Ticket: e.Ticket, Event: complaint.Event{Type: complaint.EventTagged,
+		Tags: []complaint.Tag{{Name: "batch-member", Rule: "test/batch"}}}})
+}
+func (g *tagger) Tick(context.Context, time.Time) error { return nil }
+func (g *tagger) Actions() []kesu.Action {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := g.pending
+	g.pending = nil
+	return out
+}
+
+func TestTickAppliesActions(t *testing.T) {
+	ctx := context.Background()
+	g := &tagger{}
+	eng := kesu.New(kesu.Config{Observers: []kesu.Observer{g}, Tickers: []kesu.Ticker{g}, Now: func() time.Time { return t0 }})
+	tk, err := eng.Intake(ctx, newIntake(""))
+	require.NoError(t, err)
+	assert.False(t, tk.HasTag("batch-member"), "observers never call the engine")
+	require.NoError(t, eng.Tick(ctx, t0))
+	got, err := eng.Store().Get(ctx, tk.ID)
+	require.NoError(t, err)
+	tag, ok := got.Tag("batch-member")
+	require.True(t, ok)
+	assert.Equal(t, "test/batch", tag.Rule)
+	assert.Empty(t, g.Actions(), "drained once, not twice")
+
+	err = eng.ApplyActions(ctx, []kesu.Action{{Ticket: "T404", Event: complaint.Event{Type: complaint.EventUrged}}})
+	assert.ErrorIs(t, err, complaint.ErrNotFound)
+	assert.ErrorContains(t, err, "T404")
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
 )
 
@@ -241,10 +242,8 @@ const (
 )
 
 // Action is an event the Monitor asks the engine to apply to a ticket (a
-// tag, or a merge into a problem). Apply it with the engine's Apply:
-//
-//	for _, a := range mon.Actions() { eng.Apply(ctx, a.Ticket, a.Event) }
-type Action struct {
-	Ticket string          `json:"ticket"`
-	Event  complaint.Event `json:"event"`
-}
+// tag, or a merge into a problem). The Monitor is a kesu.ActionSource: an
+// engine that has it among its observers or tickers applies its actions on
+// every Tick. Actions returned by Problems are applied with
+// Engine.ApplyActions.
+type Action = kesu.Action
