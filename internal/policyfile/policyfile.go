@@ -26,6 +26,7 @@ var Sections = []string{
 	"tags", "routes", "queues", "sla", "authorisation", "transfers",
 	"warnings", "grades", "ledger",
 	"kpis", "targets", "appraisal", "pay", "sanctions", "reports",
+	"retention",
 }
 
 // File is a parsed policy file: its name (for errors) and its sections.

@@ -33,20 +33,20 @@ const MinConsentYears = 2
 type Policy struct {
 	// Years: tickets closed more than this many years before now have their
 	// personal data (customer id, subscriber number, texts) masked.
-	Years int
+	Years int `yaml:"years"`
 	// ConsentTags: a ticket carrying any of these tags holds a consent
 	// record (a recorded sales confirmation, R9, R29). It is kept for
 	// max(Years, ConsentYears) years after closing.
-	ConsentTags []string
+	ConsentTags []string `yaml:"consent_tags"`
 	// ConsentYears is how long consent records are kept; values below
 	// MinConsentYears (including 0) mean MinConsentYears.
-	ConsentYears int
+	ConsentYears int `yaml:"consent_years"`
 	// RecordTypes are journal record types whose Data holds personal data:
 	// the Data of such a record older than Years is removed.
-	RecordTypes []string
+	RecordTypes []string `yaml:"record_types"`
 	// ConsentRecordTypes are journal record types that are consent records:
 	// their Data is removed only after max(Years, ConsentYears) years.
-	ConsentRecordTypes []string
+	ConsentRecordTypes []string `yaml:"consent_record_types"`
 }
 
 // Validate reports a *complaint.ValidationError naming the bad field, or nil.

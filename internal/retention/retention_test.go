@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/policyfile"
 	"github.com/kesu-go/kesu/internal/retention"
 )
 
@@ -87,4 +88,30 @@ func TestMaskEvent(t *testing.T) {
 	agent := complaint.Event{Type: complaint.EventAssigned, Actor: complaint.Actor{Kind: complaint.ActorAgent, ID: "a1"}}
 	assert.False(t, retention.MaskEvent(&agent))
 	assert.Equal(t, "a1", agent.Actor.ID, "staff ids are not customer data")
+}
+
+func TestFromFile(t *testing.T) {
+	f, err := policyfile.Parse("p.yaml", []byte("version: 1\nretention:\n  years: 3\n  consent_tags: [consent-recorded]\n  record_types: [contact]\n"))
+	require.NoError(t, err)
+	p, ok, err := retention.FromFile(f)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, retention.Policy{Years: 3, ConsentTags: []string{"consent-recorded"}, RecordTypes: []string{"contact"}}, p)
+
+	f, err = policyfile.Parse("p.yaml", []byte("version: 1\nretention:\n  years: 0\n"))
+	require.NoError(t, err)
+	_, _, err = retention.FromFile(f)
+	require.ErrorContains(t, err, "p.yaml:3")
+	require.ErrorContains(t, err, "retention.years")
+
+	f, err = policyfile.Parse("p.yaml", []byte("version: 1\nretention:\n  yeras: 3\n"))
+	require.NoError(t, err)
+	_, _, err = retention.FromFile(f)
+	require.ErrorContains(t, err, "yeras")
+
+	f, err = policyfile.Parse("p.yaml", []byte("version: 1\n"))
+	require.NoError(t, err)
+	_, ok, err = retention.FromFile(f)
+	require.NoError(t, err)
+	assert.False(t, ok)
 }
