@@ -238,7 +238,7 @@ func runCarrier(ctx context.Context, out io.Writer, p *parts, clk *clock) error 
 		},
 	}
 	for _, step := range steps {
-		clk.advance(40 * time.Minute)
+		clk.advance(20 * time.Minute)
 		e, err := step()
 		if err != nil {
 			return err
