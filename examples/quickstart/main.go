@@ -237,13 +237,17 @@ func runCarrier(ctx context.Context, out io.Writer, p *parts, clk *clock) error 
 			return led.Verify(ctx, batch.ID, "gd-quality", "抽查回访20户,均已退费", clk.now())
 		},
 	}
-	for _, step := range steps {
-		clk.advance(20 * time.Minute)
+	for i, step := range steps {
+		if i > 0 {
+			clk.advance(20 * time.Minute)
+		}
 		e, err := step()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s %s → %s (ack late: %t, feedback late: %t)\n", clk.now().Format("01-02 15:04"), e.Warning.ID, e.State, e.AckLate, e.FeedbackLate)
+		fmt.Fprintf(out, "%s %s → %s (raised %s; ack due %s, late: %t; feedback due %s, late: %t)\n",
+			clk.now().Format("01-02 15:04"), e.Warning.ID, e.State, e.Warning.RaisedAt.In(cst).Format("15:04"),
+			e.AckDue.In(cst).Format("15:04"), e.AckLate, e.FeedbackDue.In(cst).Format("15:04"), e.FeedbackLate)
 	}
 
 	section(out, "carrier: a day passes: a repeat caller's escalation risk, and tickets past their deadlines (超时告警)")
