@@ -246,8 +246,8 @@ func runCarrier(ctx context.Context, out io.Writer, p *parts, clk *clock) error 
 			return err
 		}
 		fmt.Fprintf(out, "%s %s → %s (raised %s; ack due %s, late: %t; feedback due %s, late: %t)\n",
-			clk.now().Format("01-02 15:04"), e.Warning.ID, e.State, e.Warning.RaisedAt.In(cst).Format("15:04"),
-			e.AckDue.In(cst).Format("15:04"), e.AckLate, e.FeedbackDue.In(cst).Format("15:04"), e.FeedbackLate)
+			clk.now().Format("01-02 15:04"), e.Warning.ID, e.State, e.Warning.RaisedAt.In(cst).Format("01-02 15:04"),
+			e.AckDue.In(cst).Format("01-02 15:04"), e.AckLate, e.FeedbackDue.In(cst).Format("01-02 15:04"), e.FeedbackLate)
 	}
 
 	section(out, "carrier: a day passes: a repeat caller's escalation risk, and tickets past their deadlines (超时告警)")
