@@ -9,8 +9,9 @@
 // complaint.Event as JSON with its global position (pos), ticket, sequence
 // number, type and time. Table tickets holds each ticket's snapshot (the
 // fold of its events) as JSON beside indexed columns for the history
-// queries of the tagger and the detectors: customer, category, region,
-// status and received time (Store.Find). Table records is the
+// queries of the tagger and the detectors: customer, category, region and
+// received time, plus status and closing time (Store.Find, Retain). Table
+// records is the
 // complaint.Journal (warning ledger, problems, sanction decisions); table
 // checkpoints holds projection snapshots (complaint.Checkpoints).
 //
