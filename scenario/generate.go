@@ -473,9 +473,19 @@ func (g *gen) followUps(ext string, kind complaint.Kind, at time.Time) {
 	city := "unit-" + strconv.Itoa(r.IntN(len(g.s.cities))+1)
 	add(5*time.Minute, complaint.Event{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: city, Tier: complaint.TierCity}})
 	add(10*time.Minute, complaint.Event{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: city + "-agent-" + strconv.Itoa(r.IntN(20)+1)}})
-	contact := h(0.5, 20)
+	// Most tickets are contacted well inside the 1–4 h first-contact
+	// deadlines (before the 80 % countdown of a 1 h deadline) and replied
+	// to inside the 12–24 h reply deadlines; a few run late, so deadline
+	// alarms are the exception, as on a real hotline.
+	contact := h(0.1, 0.75)
+	if r.Float64() < 0.06 {
+		contact = h(0.75, 8)
+	}
 	add(contact, complaint.Event{Type: complaint.EventContacted})
-	reply := contact + h(4, 90)
+	reply := contact + h(1, 8)
+	if r.Float64() < 0.08 {
+		reply = contact + h(8, 72)
+	}
 	if r.Float64() < 0.08 {
 		add(contact+(reply-contact)/2, complaint.Event{Type: complaint.EventUrged, Text: "催单"})
 	}

@@ -100,3 +100,46 @@ func TestGenerateErrorsAndIncidentsJSONL(t *testing.T) {
 	_, err = s.Customer(t.Context(), "nobody")
 	require.ErrorIs(t, err, complaint.ErrNotFound)
 }
+
+// TestGenerateHandlingTimely checks that the generated handling is mostly on
+// time: first contact within 48 minutes (the countdown of a 1 h deadline)
+// for 90–97 % of tickets, a reply within 12 h for most, every ticket closed.
+func TestGenerateHandlingTimely(t *testing.T) {
+	s, err := scenario.Generate(scenario.GenConfig{Profile: "carrier", Seed: 7, Days: 20, PerDay: 300})
+	require.NoError(t, err)
+	received := map[string]time.Time{}
+	contacted := map[string]time.Duration{}
+	replied := map[string]time.Duration{}
+	closed := map[string]bool{}
+	for it := range s.Items() {
+		if it.Intake != nil {
+			received[it.Intake.ExternalID] = it.At
+			continue
+		}
+		at, ok := received[it.Ticket]
+		require.True(t, ok)
+		switch it.Event.Type {
+		case complaint.EventContacted:
+			contacted[it.Ticket] = it.At.Sub(at)
+		case complaint.EventReplied:
+			replied[it.Ticket] = it.At.Sub(at)
+		case complaint.EventClosed:
+			closed[it.Ticket] = true
+		}
+	}
+	require.Greater(t, len(received), 5000)
+	var fast, onTime int
+	for id := range received {
+		if d, ok := contacted[id]; ok && d <= 48*time.Minute {
+			fast++
+		}
+		if d, ok := replied[id]; ok && d <= 12*time.Hour {
+			onTime++
+		}
+	}
+	n := float64(len(received))
+	assert.InDelta(t, 0.935, float64(fast)/n, 0.035, "share contacted within 48 min")
+	assert.Greater(t, float64(onTime)/n, 0.85, "share replied within 12 h")
+	assert.Less(t, float64(onTime)/n, 0.99, "some replies run late")
+	assert.Len(t, closed, len(received), "every ticket is closed")
+}
