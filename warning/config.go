@@ -197,6 +197,10 @@ type LedgerConfig struct {
 	Feedback map[string]Duration `yaml:"feedback"`
 	// Lookback lists the look-backs after closure; default 7d and 30d.
 	Lookback []Duration `yaml:"lookback"`
+	// Recent is how many archived entries (see Ledger) stay in memory
+	// besides the open ones, so Entries still shows the latest history;
+	// default 1000.
+	Recent int `yaml:"recent"`
 }
 
 // GradeRule is one rule of the grading standard: when its expression holds
@@ -352,6 +356,9 @@ func (c Config) Defaults() Config {
 		fb[k] = v
 	}
 	l.Ack, l.Feedback = ack, fb
+	if l.Recent <= 0 {
+		l.Recent = 1000
+	}
 	if len(l.Lookback) == 0 {
 		l.Lookback = []Duration{Duration(7 * 24 * time.Hour), Duration(30 * 24 * time.Hour)}
 	}

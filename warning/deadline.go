@@ -61,6 +61,11 @@ type deadlines struct {
 	cal     WorkingTime
 	tickets map[string]*dlTicket
 	heap    []alarm
+	// live is the heap's length after the last compaction: the heap is
+	// compacted (stale alarms of closed or rescheduled tickets dropped)
+	// when it grows past twice that, so it stays proportional to the open
+	// tickets' alarms, not to history.
+	live int
 }
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
@@ -197,7 +202,36 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 	}
 }
 
+// valid reports whether alarm a can still fire: its ticket is open, it
+// belongs to the ticket's current schedule and its stage is not done.
+func (d *deadlines) valid(a *alarm) bool {
+	st := d.tickets[a.ticket]
+	return st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level
+}
+
+// compact drops stale alarms and restores the heap order.
+func (d *deadlines) compact() {
+	keep := d.heap[:0]
+	for i := range d.heap {
+		if d.valid(&d.heap[i]) {
+			keep = append(keep, d.heap[i])
+		}
+	}
+	clear(d.heap[len(keep):])
+	if cap(keep) > 4*len(keep)+1024 {
+		keep = append([]alarm(nil), keep...)
+	}
+	d.heap = keep
+	for i := len(keep)/2 - 1; i >= 0; i-- {
+		d.down(i)
+	}
+	d.live = len(keep)
+}
+
 func (d *deadlines) push(a alarm) {
+	if len(d.heap) >= 2*d.live+1024 {
+		d.compact()
+	}
 	d.heap = append(d.heap, a)
 	i := len(d.heap) - 1
 	for i > 0 {
@@ -229,9 +263,16 @@ func (d *deadlines) pop() alarm {
 	top := h[0]
 	n := len(h) - 1
 	h[0] = h[n]
-	h = h[:n]
-	d.heap = h
-	i := 0
+	h[n] = alarm{}
+	d.heap = h[:n]
+	d.down(0)
+	d.live = min(d.live, n)
+	return top
+}
+
+func (d *deadlines) down(i int) {
+	h := d.heap
+	n := len(h)
 	for {
 		l, r, s := 2*i+1, 2*i+2, i
 		if l < n && d.less(l, s) {
@@ -246,5 +287,4 @@ func (d *deadlines) pop() alarm {
 		h[i], h[s] = h[s], h[i]
 		i = s
 	}
-	return top
 }

@@ -12,16 +12,15 @@ import (
 
 // recorder writes records to a journal: immediately for explicit actions,
 // or queued (from the hot path) and flushed on Tick. Without a journal it
-// only counts versions.
+// drops them (the entries count their versions).
 type recorder struct {
 	j       complaint.Journal
-	flushed map[string]int
 	pending map[string][]complaint.Record
 	order   []string
 }
 
 func newRecorder(j complaint.Journal) *recorder {
-	return &recorder{j: j, flushed: map[string]int{}, pending: map[string][]complaint.Record{}}
+	return &recorder{j: j, pending: map[string][]complaint.Record{}}
 }
 
 func record(stream string, seq int, typ string, at time.Time, data any) complaint.Record {
@@ -35,7 +34,6 @@ func record(stream string, seq int, typ string, at time.Time, data any) complain
 // queue keeps r to be written on the next flush.
 func (w *recorder) queue(r complaint.Record) {
 	if w.j == nil {
-		w.flushed[r.Stream] = r.Seq
 		return
 	}
 	if len(w.pending[r.Stream]) == 0 {
@@ -47,7 +45,6 @@ func (w *recorder) queue(r complaint.Record) {
 // write writes r now, after anything queued for its stream.
 func (w *recorder) write(ctx context.Context, r complaint.Record) error {
 	if w.j == nil {
-		w.flushed[r.Stream] = r.Seq
 		return nil
 	}
 	if err := w.flush(ctx, r.Stream); err != nil {
@@ -57,7 +54,6 @@ func (w *recorder) write(ctx context.Context, r complaint.Record) error {
 	if err := w.j.AppendRecords(ctx, r.Stream, r.Seq-1, recs); err != nil {
 		return fmt.Errorf("warning: journal %s: %w", r.Stream, err)
 	}
-	w.flushed[r.Stream] = r.Seq
 	return nil
 }
 
@@ -69,7 +65,6 @@ func (w *recorder) flush(ctx context.Context, stream string) error {
 	if err := w.j.AppendRecords(ctx, stream, recs[0].Seq-1, recs); err != nil {
 		return fmt.Errorf("warning: journal %s: %w", stream, err)
 	}
-	w.flushed[stream] = recs[len(recs)-1].Seq
 	delete(w.pending, stream)
 	return nil
 }

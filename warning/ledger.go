@@ -3,7 +3,9 @@ package warning
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -109,7 +111,18 @@ const (
 	recVerified = "verified"
 	recClosed   = "closed"
 	recLookback = "lookback"
+	recExpired  = "expired"
 )
+
+// AutoClosedBy is the ClosedBy of an entry the ledger closed itself: a
+// per-ticket warning (deadline, repeat, escalation) whose condition ended
+// before anyone acknowledged it.
+const AutoClosedBy = "kesu/auto"
+
+// ErrArchived is wrapped (with complaint.ErrNotFound) by the errors of
+// Get and the ledger steps for an entry that left memory when the ledger
+// has no journal to reload it from.
+var ErrArchived = errors.New("archived")
 
 // Ledger is the rolling ledger of warnings: raised → acknowledged → handled
 // (feedback) → verified → closed, with look-backs after closure that reopen
@@ -128,16 +141,21 @@ type Ledger struct {
 	snaps   map[string]*Warning
 	looking map[string]bool // closed entries with look-backs to run
 	retest  func(w *Warning, now time.Time) bool
+
+	recent  map[string]*Entry // archived entries still in memory
+	recentQ []string          // their ids, oldest first
+	arch    Summary           // what the archived entries add to Summary
 }
 
 // LoadLedger reads every "warning/…" record of j (nil: an empty in-memory
 // ledger) and returns the ledger they describe. cfg is the ledger policy
 // (zero: defaults).
 func LoadLedger(ctx context.Context, j complaint.Journal, cfg LedgerConfig) (*Ledger, error) {
-	if cfg.Ack == nil || len(cfg.Lookback) == 0 {
+	if cfg.Ack == nil || len(cfg.Lookback) == 0 || cfg.Recent <= 0 {
 		cfg = Config{Ledger: cfg}.Defaults().Ledger
 	}
-	l := &Ledger{cfg: cfg, rec: newRecorder(j), entries: map[string]*Entry{}, byFP: map[string]string{}, dirty: map[string]bool{}, looking: map[string]bool{}}
+	l := &Ledger{cfg: cfg, rec: newRecorder(j), entries: map[string]*Entry{}, byFP: map[string]string{}, dirty: map[string]bool{},
+		looking: map[string]bool{}, recent: map[string]*Entry{}, arch: Summary{ByState: map[State]int{}, ByKind: map[Kind]int{}}}
 	if j == nil {
 		return l, nil
 	}
@@ -162,13 +180,149 @@ func LoadLedger(ctx context.Context, j complaint.Journal, cfg LedgerConfig) (*Le
 			return fmt.Errorf("warning: ledger record %s #%d out of order: %w", r.Stream, r.Seq, complaint.ErrConflict)
 		}
 		l.apply(e, r.Type, r.At, &d)
-		l.rec.flushed[r.Stream] = r.Seq
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	ids := slices.Collect(mapKeys(l.entries))
+	slices.SortFunc(ids, func(a, b string) int { return l.entries[a].order(l.entries[b]) })
+	for _, id := range ids {
+		if e := l.entries[id]; archivable(e) {
+			l.archive(e)
+		}
+	}
 	return l, nil
+}
+
+// order sorts entries by their last change: last raise, end, closure.
+func (e *Entry) order(o *Entry) int {
+	if c := e.lastAt().Compare(o.lastAt()); c != 0 {
+		return c
+	}
+	return strings.Compare(e.Warning.ID, o.Warning.ID)
+}
+
+func (e *Entry) lastAt() time.Time {
+	t := e.Raises[len(e.Raises)-1]
+	for _, u := range []time.Time{e.Ended, e.ClosedAt} {
+		if u.After(t) {
+			t = u
+		}
+	}
+	return t
+}
+
+// perTicket reports whether warnings of kind k are about one ticket or
+// customer (archived once their condition ended).
+func perTicket(k Kind) bool {
+	return k == KindDeadline || k == KindRepeat || k == KindEscalation
+}
+
+// archivable reports whether e may leave memory: it has no look-back to
+// run and is closed, or is a per-ticket warning whose condition ended.
+func archivable(e *Entry) bool {
+	if slices.ContainsFunc(e.Lookbacks, func(lb Lookback) bool { return lb.Done.IsZero() }) {
+		return false
+	}
+	return e.State == StateClosed || (perTicket(e.Warning.Kind) && !e.Ended.IsZero())
+}
+
+// archive moves e out of the open entries into the bounded recent window;
+// the journal keeps its history.
+func (l *Ledger) archive(e *Entry) {
+	id := e.Warning.ID
+	l.writeSnap(e)
+	delete(l.dirty, id)
+	delete(l.snaps, id)
+	delete(l.looking, id)
+	delete(l.entries, id)
+	if l.byFP[e.Warning.Fingerprint] == id {
+		delete(l.byFP, e.Warning.Fingerprint)
+	}
+	count(&l.arch, e, 1)
+	if _, ok := l.recent[id]; !ok {
+		l.recentQ = append(l.recentQ, id)
+	}
+	l.recent[id] = e
+	for len(l.recentQ) > l.cfg.Recent {
+		old := l.recentQ[0]
+		l.recentQ[0] = ""
+		l.recentQ = l.recentQ[1:]
+		delete(l.recent, old)
+	}
+	if cap(l.recentQ) > 4*l.cfg.Recent+64 {
+		l.recentQ = slices.Clone(l.recentQ)
+	}
+}
+
+// unarchive brings an archived entry back among the open ones (for a
+// ledger step). It looks in the recent window, then in the journal.
+func (l *Ledger) unarchive(ctx context.Context, id string) (*Entry, error) {
+	e, err := l.archived(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := l.recent[id]; ok {
+		delete(l.recent, id)
+		l.recentQ = slices.DeleteFunc(l.recentQ, func(s string) bool { return s == id })
+	}
+	count(&l.arch, e, -1)
+	l.entries[id] = e
+	if _, ok := l.byFP[e.Warning.Fingerprint]; !ok {
+		l.byFP[e.Warning.Fingerprint] = id
+	}
+	if archivable(e) { // not yet closed with look-backs pending: keep looking
+		delete(l.looking, id)
+	} else if e.State == StateClosed {
+		l.looking[id] = true
+	}
+	return e, nil
+}
+
+// archived finds an entry that is not open: in the recent window or, with
+// a journal, by reading its stream.
+func (l *Ledger) archived(ctx context.Context, id string) (*Entry, error) {
+	if e := l.recent[id]; e != nil {
+		return e, nil
+	}
+	if l.rec.j == nil {
+		return nil, fmt.Errorf("warning: ledger entry %s: %w (%w: no journal to reload it from)", id, complaint.ErrNotFound, ErrArchived)
+	}
+	stream := "warning/" + id
+	if err := l.rec.flush(ctx, stream); err != nil {
+		return nil, err
+	}
+	recs, err := l.rec.j.Records(ctx, stream)
+	if err != nil {
+		return nil, fmt.Errorf("warning: ledger entry %s: %w", id, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("warning: ledger entry %s: %w", id, complaint.ErrNotFound)
+	}
+	e := &Entry{}
+	byFP := maps.Clone(l.byFP) // small: open entries only
+	looking := l.looking[id]
+	for i := range recs {
+		r := &recs[i]
+		var d ledgerData
+		if err := json.Unmarshal(r.Data, &d); err != nil {
+			return nil, fmt.Errorf("warning: ledger record %s #%d: %w", r.Stream, r.Seq, err)
+		}
+		if i == 0 && (r.Type != recRaised || d.Warning == nil) {
+			return nil, fmt.Errorf("warning: ledger stream %s starts with %q: %w", r.Stream, r.Type, complaint.ErrInvalid)
+		}
+		l.apply(e, r.Type, r.At, &d)
+	}
+	// apply keeps the look-back and fingerprint indexes of open entries:
+	// undo that for an entry read only to be shown.
+	l.byFP = byFP
+	if looking {
+		l.looking[id] = true
+	} else {
+		delete(l.looking, id)
+	}
+	return e, nil
 }
 
 func (l *Ledger) gradeDur(m map[string]Duration, g Grade) time.Duration {
@@ -232,6 +386,10 @@ func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
 			e.Lookbacks = append(e.Lookbacks, Lookback{Due: at.Add(time.Duration(lb))})
 		}
 		l.looking[e.Warning.ID] = len(e.Lookbacks) > 0
+	case recExpired:
+		e.State, e.ClosedAt, e.ClosedBy = StateClosed, at, d.By
+		e.Lookbacks = e.Lookbacks[:0]
+		delete(l.looking, e.Warning.ID)
 	case recLookback:
 		for i := range e.Lookbacks {
 			if e.Lookbacks[i].Due.Equal(d.Due) {
@@ -263,6 +421,9 @@ func (l *Ledger) raise(w *Warning) (string, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e := l.entries[w.ID]; e != nil {
+		return e.Warning.ID, e.Recurrences
+	}
+	if e := l.recent[w.ID]; e != nil {
 		return e.Warning.ID, e.Recurrences
 	}
 	if id, ok := l.byFP[w.Fingerprint]; ok {
@@ -302,8 +463,8 @@ func (l *Ledger) touch(w *Warning) {
 		l.dirty[w.ID] = true
 		e.Warning.Evidence.Members = w.Evidence.Members
 		e.Warning.UpdatedAt = w.UpdatedAt
+		l.pendingSnap(w)
 	}
-	l.pendingSnap(w)
 }
 
 func (l *Ledger) pendingSnap(w *Warning) {
@@ -318,13 +479,28 @@ func (l *Ledger) pendingSnap(w *Warning) {
 	l.snaps[w.ID] = &c
 }
 
-// ended records that the detector stopped firing for w.
+// ended records that the detector stopped firing for w. A per-ticket
+// warning (deadline, repeat, escalation) nobody acknowledged is closed by
+// the ledger itself (record "expired", ClosedBy AutoClosedBy); a
+// per-ticket warning whose condition ended leaves memory (see Ledger).
 func (l *Ledger) ended(w *Warning, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if e := l.entries[w.ID]; e != nil && e.Ended.IsZero() {
-		l.writeSnap(e)
-		_ = l.step(context.Background(), e, recEnded, at, &ledgerData{}, false)
+	e := l.entries[w.ID]
+	if e == nil || !e.Ended.IsZero() {
+		return
+	}
+	l.writeSnap(e)
+	_ = l.step(context.Background(), e, recEnded, at, &ledgerData{}, false)
+	if !perTicket(e.Warning.Kind) {
+		return
+	}
+	if e.State == StateRaised {
+		_ = l.step(context.Background(), e, recExpired, at, &ledgerData{By: AutoClosedBy,
+			Text: "condition ended before the warning was acknowledged"}, false)
+	}
+	if archivable(e) {
+		l.archive(e)
 	}
 }
 
@@ -387,6 +563,9 @@ func (l *Ledger) tick(ctx context.Context, now time.Time) error {
 			_ = l.step(ctx, d.e, recReopened, now, &ledgerData{Warning: snap, Recurred: true, Due: d.lb.Due}, false)
 		} else {
 			_ = l.step(ctx, d.e, recLookback, now, &ledgerData{Due: d.lb.Due}, false)
+			if l.entries[d.e.Warning.ID] == d.e && archivable(d.e) {
+				l.archive(d.e)
+			}
 		}
 	}
 	return l.rec.flushAll(ctx)
@@ -407,7 +586,16 @@ func (l *Ledger) act(ctx context.Context, id, action string, from []State, typ s
 	defer l.mu.Unlock()
 	e := l.entries[id]
 	if e == nil {
-		return nil, fmt.Errorf("warning: ledger entry %s: %w", id, complaint.ErrNotFound)
+		a, err := l.archived(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(from, a.State) {
+			return nil, &TransitionError{ID: id, State: a.State, Action: action}
+		}
+		if e, err = l.unarchive(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	if !slices.Contains(from, e.State) {
 		return nil, &TransitionError{ID: id, State: e.State, Action: action}
@@ -416,7 +604,11 @@ func (l *Ledger) act(ctx context.Context, id, action string, from []State, typ s
 	if err := l.step(ctx, e, typ, now, d, true); err != nil {
 		return nil, err
 	}
-	return cloneEntry(e), nil
+	out := cloneEntry(e)
+	if archivable(e) {
+		l.archive(e)
+	}
+	return out, nil
 }
 
 // Acknowledge records that by took the warning on (签收). It returns
@@ -446,26 +638,42 @@ func (l *Ledger) Close(ctx context.Context, id, by string, now time.Time) (*Entr
 	return l.act(ctx, id, "close", []State{StateVerified}, recClosed, now, &ledgerData{By: by})
 }
 
-// Get returns a copy of the entry id, or complaint.ErrNotFound.
+// Get returns a copy of the entry id, open or archived: an archived entry
+// beyond the recent window is read back from the journal. It returns an
+// error wrapping complaint.ErrNotFound for an unknown id (and ErrArchived
+// too when the entry was archived and there is no journal), or the
+// journal's error.
 func (l *Ledger) Get(id string) (*Entry, error) {
+	return l.GetContext(context.Background(), id)
+}
+
+// GetContext is Get with a context for reading the journal.
+func (l *Ledger) GetContext(ctx context.Context, id string) (*Entry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[id]
 	if e == nil {
-		return nil, fmt.Errorf("warning: ledger entry %s: %w", id, complaint.ErrNotFound)
+		var err error
+		if e, err = l.archived(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	return cloneEntry(e), nil
 }
 
-// Entries returns copies of every entry (of the given kinds; none means
-// all), sorted by first raise then id.
+// Entries returns copies of the entries in memory (of the given kinds;
+// none means all): the open ones and the most recent archived ones
+// (LedgerConfig.Recent), sorted by first raise then id. The journal has
+// the rest; Summary counts them all.
 func (l *Ledger) Entries(kinds ...Kind) []Entry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]Entry, 0, len(l.entries))
-	for _, e := range l.entries {
-		if len(kinds) == 0 || slices.Contains(kinds, e.Warning.Kind) {
-			out = append(out, *cloneEntry(e))
+	out := make([]Entry, 0, len(l.entries)+len(l.recent))
+	for _, m := range []map[string]*Entry{l.entries, l.recent} {
+		for _, e := range m {
+			if len(kinds) == 0 || slices.Contains(kinds, e.Warning.Kind) {
+				out = append(out, *cloneEntry(e))
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Entry) int {
@@ -505,25 +713,46 @@ func (l *Ledger) Summary() Summary {
 	defer l.mu.Unlock()
 	s := Summary{ByState: map[State]int{}, ByKind: map[Kind]int{}}
 	for _, e := range l.entries {
-		s.Total++
-		s.ByState[e.State]++
-		s.ByKind[e.Warning.Kind]++
-		if !e.AckedAt.IsZero() {
-			if e.AckLate {
-				s.AckLate++
-			} else {
-				s.AckOnTime++
-			}
+		count(&s, e, 1)
+	}
+	s.Total += l.arch.Total
+	s.AckOnTime += l.arch.AckOnTime
+	s.AckLate += l.arch.AckLate
+	s.FedBack += l.arch.FedBack
+	s.FeedbackLate += l.arch.FeedbackLate
+	s.Recurrences += l.arch.Recurrences
+	for k, v := range l.arch.ByState {
+		if s.ByState[k] += v; s.ByState[k] == 0 {
+			delete(s.ByState, k)
 		}
-		if len(e.Feedback) > 0 {
-			s.FedBack++
-			if e.FeedbackLate {
-				s.FeedbackLate++
-			}
+	}
+	for k, v := range l.arch.ByKind {
+		if s.ByKind[k] += v; s.ByKind[k] == 0 {
+			delete(s.ByKind, k)
 		}
-		s.Recurrences += e.Recurrences
 	}
 	return s
+}
+
+// count adds (sign 1) or removes (sign -1) e's share of a Summary.
+func count(s *Summary, e *Entry, sign int) {
+	s.Total += sign
+	s.ByState[e.State] += sign
+	s.ByKind[e.Warning.Kind] += sign
+	if !e.AckedAt.IsZero() {
+		if e.AckLate {
+			s.AckLate += sign
+		} else {
+			s.AckOnTime += sign
+		}
+	}
+	if len(e.Feedback) > 0 {
+		s.FedBack += sign
+		if e.FeedbackLate {
+			s.FeedbackLate += sign
+		}
+	}
+	s.Recurrences += sign * e.Recurrences
 }
 
 // Flush writes queued records to the journal (the Monitor's Tick does it).

@@ -123,7 +123,6 @@ func LoadProblems(ctx context.Context, j complaint.Journal) (*Problems, error) {
 			ps.m[id] = p
 		}
 		applyProblem(p, r.Type, r.At, &d)
-		ps.rec.flushed[r.Stream] = r.Seq
 		return nil
 	})
 	if err != nil {
