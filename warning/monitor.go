@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -81,6 +82,9 @@ type Monitor struct {
 	out   *outages
 
 	active    map[string]*active
+	ofKind    map[Kind]map[string]*active // active by kind
+	due       noticeHeap                  // when each active warning next needs a notice
+	dueLive   int                         // due's length after its last compaction
 	actions   []Action
 	lastSweep time.Time
 	now       time.Time // latest time seen
@@ -93,6 +97,134 @@ type active struct {
 	ended      bool
 	ledgerDirt bool
 	tag        string
+	next       int64  // unix ns of its entry in the notice heap
+	seq        uint32 // its entry's sequence: older entries are stale
+	queued     bool   // it has an entry in the notice heap
+}
+
+// dueAt is an entry of the notice heap.
+type dueAt struct {
+	at  int64
+	fp  string
+	seq uint32
+}
+
+type noticeHeap []dueAt
+
+func (h noticeHeap) less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].fp < h[j].fp
+}
+
+func (h *noticeHeap) push(d dueAt) {
+	*h = append(*h, d)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s.less(i, p) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+}
+
+func (h *noticeHeap) pop() dueAt {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = dueAt{}
+	*h = s[:n]
+	h.down(0)
+	return top
+}
+
+func (h noticeHeap) down(i int) {
+	n := len(h)
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && h.less(l, m) {
+			m = l
+		}
+		if r < n && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// nextNotice returns when a next needs a look by notices, or false when
+// nothing about it is due until it changes.
+func (m *Monitor) nextNotice(a *active) (int64, bool) {
+	g := m.cfg.Grouping
+	switch {
+	case a.w.Inhibited:
+		return math.MinInt64, a.ended // forgotten silently once ended
+	case a.ended:
+		return math.MinInt64, true
+	case a.notified.IsZero():
+		return a.w.RaisedAt.Add(time.Duration(g.GroupWait)).UnixNano(), true
+	case a.changed:
+		return a.notified.Add(min(time.Duration(g.GroupInterval), time.Duration(g.RepeatInterval))).UnixNano(), true
+	default:
+		return a.notified.Add(time.Duration(g.RepeatInterval)).UnixNano(), true
+	}
+}
+
+// schedule (re)places a's entry in the notice heap after a change.
+func (m *Monitor) schedule(a *active) {
+	at, ok := m.nextNotice(a)
+	if a.queued && ok && at == a.next {
+		return
+	}
+	a.seq++
+	a.queued, a.next = ok, at
+	if !ok {
+		return
+	}
+	if len(m.due) >= 2*m.dueLive+1024 {
+		keep := m.due[:0]
+		for _, d := range m.due {
+			if b := m.active[d.fp]; b != nil && b.queued && b.seq == d.seq {
+				keep = append(keep, d)
+			}
+		}
+		clear(m.due[len(keep):])
+		m.due = keep
+		for i := len(keep)/2 - 1; i >= 0; i-- {
+			m.due.down(i)
+		}
+		m.dueLive = len(keep)
+	}
+	m.due.push(dueAt{at: at, fp: a.w.Fingerprint, seq: a.seq})
+}
+
+func (m *Monitor) setActive(fp string, a *active) {
+	if old := m.active[fp]; old != nil {
+		a.seq = old.seq // entries of the old one are stale
+	}
+	m.active[fp] = a
+	k := m.ofKind[a.w.Kind]
+	if k == nil {
+		k = make(map[string]*active)
+		m.ofKind[a.w.Kind] = k
+	}
+	k[fp] = a
+	m.schedule(a)
+}
+
+func (m *Monitor) dropActive(fp string) {
+	if a := m.active[fp]; a != nil {
+		delete(m.ofKind[a.w.Kind], fp)
+		delete(m.active, fp)
+	}
 }
 
 // finding is what a detector reports when it fires.
@@ -121,7 +253,8 @@ func NewMonitor(ctx context.Context, opts Options) (*Monitor, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	m := &Monitor{cfg: cfg, log: log, notifier: opts.Notifier, outSrc: opts.Outages, active: make(map[string]*active)}
+	m := &Monitor{cfg: cfg, log: log, notifier: opts.Notifier, outSrc: opts.Outages, active: make(map[string]*active),
+		ofKind: make(map[Kind]map[string]*active)}
 	c := &m.cfg
 	m.batch = newBatch(c)
 	m.trend = newTrend(c)
@@ -223,6 +356,7 @@ func (m *Monitor) Tick(ctx context.Context, now time.Time) error {
 				if a := m.active[n.Warning.Fingerprint]; a != nil {
 					a.notified = time.Time{}
 					a.changed = true
+					m.schedule(a)
 				}
 			}
 			m.mu.Unlock()
@@ -302,7 +436,7 @@ func (m *Monitor) fire(f *finding) *active {
 	}
 	w.ID, w.Recurrence = m.ledger.raise(&w)
 	a = &active{w: w, tag: f.tag, ledgerDirt: false}
-	m.active[f.fp] = a
+	m.setActive(f.fp, a)
 	for _, id := range w.Evidence.Tickets {
 		m.tagTicket(a, id, f.at)
 	}
@@ -343,6 +477,7 @@ func (m *Monitor) update(a *active, f *finding) {
 		w.Grade = old
 	}
 	a.changed = true
+	m.schedule(a)
 	m.ledger.touch(w)
 }
 
@@ -359,6 +494,7 @@ func (m *Monitor) member(kind Kind, fp string, t *complaint.Ticket, at time.Time
 		w.Evidence.Tickets = append(w.Evidence.Tickets, t.ID)
 	}
 	a.changed = true
+	m.schedule(a)
 	m.ledger.touch(w)
 	if a.tag != "" && !t.HasTag(a.tag) {
 		m.tagTicket(a, t.ID, at)
@@ -375,6 +511,7 @@ func (m *Monitor) regrade(kind Kind, fp string, g Grade, p float64, at time.Time
 	a.w.Evidence.PValue = p
 	a.w.UpdatedAt = at
 	a.changed = true
+	m.schedule(a)
 	m.ledger.touch(&a.w)
 }
 
@@ -396,6 +533,7 @@ func (m *Monitor) end(fp string, at time.Time) {
 	}
 	a.ended = true
 	a.w.UpdatedAt = at
+	m.schedule(a)
 	m.ledger.ended(&a.w, at)
 }
 
@@ -406,7 +544,7 @@ func (m *Monitor) inhibitChildren(parentFP, region, category string) {
 	if p == nil {
 		return
 	}
-	for _, fp := range slices.Sorted(maps.Keys(m.active)) {
+	for _, fp := range slices.Sorted(maps.Keys(m.ofKind[KindBatch])) {
 		a := m.active[fp]
 		if a.ended || fp == parentFP || a.w.Kind != KindBatch || a.w.Parent != "" {
 			continue
@@ -415,6 +553,7 @@ func (m *Monitor) inhibitChildren(parentFP, region, category string) {
 		if r != region && complaint.Under(r, region) && complaint.Under(c, category) {
 			a.w.Parent, a.w.Inhibited = p.w.ID, true
 			a.changed = true
+			m.schedule(a)
 			m.ledger.touch(&a.w)
 		}
 	}
@@ -426,7 +565,7 @@ func (m *Monitor) incidentFor(region, category string) *active {
 		return nil
 	}
 	var best *active
-	for _, a := range m.active {
+	for _, a := range m.ofKind[KindBatch] {
 		if a.ended || a.w.Kind != KindBatch || a.w.Inhibited {
 			continue
 		}
@@ -441,21 +580,32 @@ func (m *Monitor) incidentFor(region, category string) *active {
 	return best
 }
 
-// notices returns the notices due at now and forgets ended warnings.
+// notices returns the notices due at now and forgets ended warnings. It
+// looks only at the warnings the notice heap says are due.
 func (m *Monitor) notices(now time.Time) []Notice {
 	g := m.cfg.Grouping
 	var due []string
-	for fp, a := range m.active {
+	n := now.UnixNano()
+	for len(m.due) > 0 && m.due[0].at <= n {
+		d := m.due.pop()
+		m.dueLive = min(m.dueLive, len(m.due))
+		a := m.active[d.fp]
+		if a == nil || !a.queued || a.seq != d.seq {
+			continue // stale
+		}
+		a.queued = false
 		switch {
 		case a.w.Inhibited:
 			if a.ended {
-				delete(m.active, fp)
+				m.dropActive(d.fp)
 			}
 		case a.ended,
 			a.notified.IsZero() && now.Sub(a.w.RaisedAt) >= time.Duration(g.GroupWait),
 			!a.notified.IsZero() && a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval),
 			!a.notified.IsZero() && now.Sub(a.notified) >= time.Duration(g.RepeatInterval):
-			due = append(due, fp)
+			due = append(due, d.fp)
+		default:
+			m.schedule(a) // not due after all: look again later
 		}
 	}
 	slices.Sort(due)
@@ -467,7 +617,8 @@ func (m *Monitor) notices(now time.Time) []Notice {
 			if !a.notified.IsZero() {
 				out = append(out, Notice{Reason: "resolved", At: now, Warning: *a.w.Clone()})
 			}
-			delete(m.active, fp)
+			m.dropActive(fp)
+			continue
 		case a.notified.IsZero():
 			out = append(out, Notice{Reason: "new", At: now, Warning: *a.w.Clone()})
 			a.notified, a.changed = now, false
@@ -478,6 +629,7 @@ func (m *Monitor) notices(now time.Time) []Notice {
 			out = append(out, Notice{Reason: "repeat", At: now, Warning: *a.w.Clone()})
 			a.notified = now
 		}
+		m.schedule(a)
 	}
 	return out
 }
@@ -502,8 +654,8 @@ func (m *Monitor) retest(w *Warning, now time.Time) bool {
 // sortedActive returns the fingerprints of the open warnings of kind, sorted.
 func (m *Monitor) sortedActive(kind Kind) []string {
 	var out []string
-	for fp, a := range m.active {
-		if a.w.Kind == kind && !a.ended {
+	for fp, a := range m.ofKind[kind] {
+		if !a.ended {
 			out = append(out, fp)
 		}
 	}
