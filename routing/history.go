@@ -34,8 +34,17 @@ type mark struct {
 }
 
 type customerHistory struct {
-	marks []mark   // oldest first, at most HistoryMarks
-	open  []string // ids of the customer's open tickets
+	marks  []mark   // oldest first, at most HistoryMarks
+	open   []string // ids of the customer's open tickets
+	queued int64    // when Tick looks at it next (its entry in the expiry heap); 0: none
+}
+
+// expiry is an entry of History's expiry heap: when customer's history
+// next needs trimming or forgetting.
+type expiry struct {
+	at int64
+	id string
+	ch *customerHistory
 }
 
 // History is the index of each customer's recent history that tag and route
@@ -50,9 +59,10 @@ type customerHistory struct {
 // concurrent use (Observe is called one at a time by the engine; Lookup may
 // run concurrently).
 type History struct {
-	mu sync.RWMutex
-	m  map[string]*customerHistory
-	n  atomic.Int64
+	mu  sync.RWMutex
+	m   map[string]*customerHistory
+	n   atomic.Int64
+	exp []expiry // min-heap by at: Tick looks only at what expired
 }
 
 // NewHistory returns an empty history index.
@@ -106,6 +116,63 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 	case !t.Open() && i >= 0:
 		ch.open = slices.Delete(ch.open, i, i+1)
 	}
+	h.schedule(t.Customer, ch, e.At.UnixNano())
+}
+
+// schedule queues ch for the first Tick after its oldest mark left the
+// window (or, with no marks and no open ticket, the first Tick from now).
+func (h *History) schedule(id string, ch *customerHistory, now int64) {
+	var at int64
+	switch {
+	case len(ch.marks) > 0:
+		at = ch.marks[0].at + int64(HistoryWindow)
+		for _, m := range ch.marks[1:] { // marks may arrive out of order
+			at = min(at, m.at+int64(HistoryWindow))
+		}
+	case len(ch.open) == 0:
+		at = now - 1
+	default:
+		return // open tickets: looked at again when one closes
+	}
+	if at == 0 {
+		at = 1
+	}
+	if ch.queued != 0 && ch.queued <= at {
+		return
+	}
+	ch.queued = at
+	h.exp = append(h.exp, expiry{at: at, id: id, ch: ch})
+	for i := len(h.exp) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h.exp[p].at <= h.exp[i].at {
+			break
+		}
+		h.exp[i], h.exp[p] = h.exp[p], h.exp[i]
+		i = p
+	}
+}
+
+func (h *History) popExpiry() expiry {
+	top := h.exp[0]
+	n := len(h.exp) - 1
+	h.exp[0] = h.exp[n]
+	h.exp[n] = expiry{}
+	h.exp = h.exp[:n]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && h.exp[l].at < h.exp[m].at {
+			m = l
+		}
+		if r < n && h.exp[r].at < h.exp[m].at {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h.exp[i], h.exp[m] = h.exp[m], h.exp[i]
+		i = m
+	}
+	return top
 }
 
 func (ch *customerHistory) trim(before int64) {
@@ -166,18 +233,28 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 }
 
 // Tick drops what is older than HistoryWindow before now and forgets the
-// customers left with nothing recent and nothing open. It implements
-// kesu.Ticker and never fails.
+// customers left with nothing recent and nothing open. It looks only at the
+// customers whose oldest mark left the window since (a min-heap by expiry),
+// so it costs O(expired · log n). It implements kesu.Ticker and never fails.
 func (h *History) Tick(_ context.Context, now time.Time) error {
-	before := now.UnixNano() - int64(HistoryWindow)
+	n := now.UnixNano()
+	before := n - int64(HistoryWindow)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for id, ch := range h.m {
-		ch.trim(before)
-		if len(ch.marks) == 0 && len(ch.open) == 0 {
-			delete(h.m, id)
-			h.n.Add(-1)
+	for len(h.exp) > 0 && h.exp[0].at < n {
+		x := h.popExpiry()
+		if h.m[x.id] != x.ch || x.ch.queued != x.at {
+			continue // stale: forgotten or rescheduled earlier
 		}
+		ch := x.ch
+		ch.queued = 0
+		ch.marks = slices.DeleteFunc(ch.marks, func(m mark) bool { return m.at < before })
+		if len(ch.marks) == 0 && len(ch.open) == 0 {
+			delete(h.m, x.id)
+			h.n.Add(-1)
+			continue
+		}
+		h.schedule(x.id, ch, n)
 	}
 	return nil
 }
