@@ -88,6 +88,24 @@
 // and kesu.Rebuild replays the detectors without raising anything twice:
 // warning ids derive from the fingerprint and the raise time.
 //
+// The ledger's memory is bounded by the open entries plus a recent window
+// (LedgerConfig.Recent, default 1000); the journal keeps the full history.
+// An entry leaves memory (is archived) when
+//
+//   - it is a per-ticket warning (deadline, repeat, escalation) whose
+//     condition ended (the stage was done, the ticket closed, the customer
+//     went quiet): if nobody acknowledged it, the ledger first closes it
+//     itself (record "expired", ClosedBy AutoClosedBy, no look-backs),
+//     otherwise it keeps its state for its handlers; or
+//   - it is closed and all its look-backs are done.
+//
+// Summary still counts archived entries; Entries lists the open and the
+// recently archived ones; Get and the ledger steps reload an archived entry
+// from the journal by id (without a journal, an entry beyond the recent
+// window is gone: the error wraps ErrArchived). The Monitor's Tick costs
+// O(due items · log n): alarms, notices and look-backs wait in min-heaps by
+// due time, and stale heap entries (of closed tickets) are dropped lazily.
+//
 // # Policy
 //
 // LoadConfig reads the warnings, grades and ledger sections of a policy file;
