@@ -19,6 +19,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/storeutil"
 )
 
 // ErrCorrupt is wrapped by the errors of reads that meet a stored row that
@@ -205,33 +206,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func checkBatch(t *complaint.Ticket, events []complaint.Event, from int) error {
-	if len(events) == 0 {
-		return fmt.Errorf("sqlite: store ticket %s: no events: %w", t.ID, complaint.ErrInvalid)
-	}
-	for i := range events {
-		e := &events[i]
-		if e.Ticket != t.ID || e.Seq != from+i+1 {
-			return fmt.Errorf("sqlite: store ticket %s: event %d is (%s, seq %d), want (%s, seq %d): %w",
-				t.ID, i, e.Ticket, e.Seq, t.ID, from+i+1, complaint.ErrInvalid)
-		}
-	}
-	return nil
-}
-
-func checkCreate(t *complaint.Ticket, events []complaint.Event) error {
-	if t == nil || t.ID == "" {
-		return &complaint.ValidationError{Fields: []complaint.FieldError{{Path: "id", Message: "required"}}}
-	}
-	if err := checkBatch(t, events, 0); err != nil {
-		return err
-	}
-	if t.Version != len(events) {
-		return fmt.Errorf("sqlite: create ticket %s: version %d with %d events: %w", t.ID, t.Version, len(events), complaint.ErrInvalid)
-	}
-	return nil
-}
-
 func nanos(t time.Time) int64 { return t.UnixNano() }
 
 func nullNanos(t time.Time) any {
@@ -256,43 +230,22 @@ func isUnique(err error) bool {
 	return false
 }
 
-// encodeEvent returns the JSON stored for e (without its Pos).
-func encodeEvent(e *complaint.Event) ([]byte, error) {
-	c := *e
-	c.Pos = 0
-	return json.Marshal(&c)
-}
+// codec decodes this package's rows and checks its batches.
+var codec = storeutil.Codec{Name: "sqlite", Corrupt: ErrCorrupt}
 
 // DecodeEvent decodes a stored event row: the JSON data of the event at
 // log position pos, which the row's indexed columns say is event seq of
 // ticket. It returns an error wrapping ErrCorrupt, naming pos and ticket,
 // when data does not decode to a well-formed event matching the columns.
 func DecodeEvent(pos int64, ticket string, seq int, data []byte) (complaint.Event, error) {
-	var e complaint.Event
-	if err := json.Unmarshal(data, &e); err != nil {
-		return complaint.Event{}, fmt.Errorf("sqlite: event at pos %d (ticket %s, seq %d): %w: %v", pos, ticket, seq, ErrCorrupt, err)
-	}
-	if e.Ticket != ticket || e.Seq != seq || !e.Type.Valid() {
-		return complaint.Event{}, fmt.Errorf("sqlite: event at pos %d (ticket %s, seq %d): %w: data says ticket %q seq %d type %q",
-			pos, ticket, seq, ErrCorrupt, e.Ticket, e.Seq, e.Type)
-	}
-	e.Pos = pos
-	return e, nil
+	return codec.DecodeEvent(pos, ticket, seq, data)
 }
 
 // DecodeTicket decodes a stored ticket snapshot row with the given id and
 // version columns. It returns an error wrapping ErrCorrupt, naming the id,
 // when data does not decode to that ticket.
 func DecodeTicket(id string, version int, data []byte) (*complaint.Ticket, error) {
-	t := new(complaint.Ticket)
-	if err := json.Unmarshal(data, t); err != nil {
-		return nil, fmt.Errorf("sqlite: ticket %s: %w: %v", id, ErrCorrupt, err)
-	}
-	if t.ID != id || t.Version != version {
-		return nil, fmt.Errorf("sqlite: ticket %s: %w: data says ticket %q version %d, row says version %d",
-			id, ErrCorrupt, t.ID, t.Version, version)
-	}
-	return t, nil
+	return codec.DecodeTicket(id, version, data)
 }
 
 // chunkBits: one multi-row INSERT writes at most 1<<(chunkBits-1) rows.
@@ -365,7 +318,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []complaint
 		args = args[:0]
 		for i := range chunk {
 			e := &chunk[i]
-			data, err := encodeEvent(e)
+			data, err := storeutil.EncodeEvent(e)
 			if err != nil {
 				return fmt.Errorf("sqlite: store event %s/%d: %w", e.Ticket, e.Seq, err)
 			}
@@ -389,15 +342,9 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []complaint
 	return nil
 }
 
-func clearPos(events []complaint.Event) {
-	for i := range events {
-		events[i].Pos = 0
-	}
-}
-
 // Create implements complaint.Store.
 func (s *Store) Create(ctx context.Context, t *complaint.Ticket, events []complaint.Event) error {
-	if err := checkCreate(t, events); err != nil {
+	if err := codec.CheckCreate(t, events); err != nil {
 		return err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -409,11 +356,11 @@ func (s *Store) Create(ctx context.Context, t *complaint.Ticket, events []compla
 		return err
 	}
 	if err := s.insertEvents(ctx, tx, events); err != nil {
-		clearPos(events)
+		storeutil.ClearPos(events)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		clearPos(events)
+		storeutil.ClearPos(events)
 		return fmt.Errorf("sqlite: create ticket %s: %w", t.ID, err)
 	}
 	return nil
@@ -425,7 +372,8 @@ func (s *Store) CreateBatch(ctx context.Context, batch []complaint.NewTicket) er
 	if len(batch) == 0 {
 		return nil
 	}
-	if err := checkNewBatch(batch); err != nil {
+	nev, err := codec.CheckNewBatch(batch)
+	if err != nil {
 		return err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -434,16 +382,12 @@ func (s *Store) CreateBatch(ctx context.Context, batch []complaint.NewTicket) er
 	}
 	defer tx.Rollback()
 	fail := func(err error) error {
-		for i := range batch {
-			clearPos(batch[i].Events)
-		}
+		storeutil.ClearBatchPos(batch)
 		return err
 	}
 	ts := make([]*complaint.Ticket, len(batch))
-	nev := 0
 	for i := range batch {
 		ts[i] = batch[i].Ticket
-		nev += len(batch[i].Events)
 	}
 	if err := s.insertTickets(ctx, tx, ts); err != nil {
 		return fail(fmt.Errorf("sqlite: create batch: %w", err))
@@ -469,32 +413,10 @@ func (s *Store) CreateBatch(ctx context.Context, batch []complaint.NewTicket) er
 	return nil
 }
 
-func checkNewBatch(batch []complaint.NewTicket) error {
-	ids := make(map[string]int, len(batch))
-	ext := make(map[string]int, len(batch))
-	for i := range batch {
-		nt := &batch[i]
-		if err := checkCreate(nt.Ticket, nt.Events); err != nil {
-			return fmt.Errorf("sqlite: create batch entry %d: %w", i, err)
-		}
-		if j, ok := ids[nt.Ticket.ID]; ok {
-			return fmt.Errorf("sqlite: create batch: entries %d and %d are both ticket %s: %w", j, i, nt.Ticket.ID, complaint.ErrDuplicate)
-		}
-		ids[nt.Ticket.ID] = i
-		if x := nt.Ticket.ExternalID; x != "" {
-			if j, ok := ext[x]; ok {
-				return fmt.Errorf("sqlite: create batch: entries %d and %d both have external id %q: %w", j, i, x, complaint.ErrDuplicate)
-			}
-			ext[x] = i
-		}
-	}
-	return nil
-}
-
 // Append implements complaint.Store.
 func (s *Store) Append(ctx context.Context, t *complaint.Ticket, events []complaint.Event) error {
 	from := t.Version - len(events)
-	if err := checkBatch(t, events, from); err != nil {
+	if err := codec.CheckBatch(t, events, from); err != nil {
 		return err
 	}
 	data, err := json.Marshal(t)
@@ -524,11 +446,11 @@ func (s *Store) Append(ctx context.Context, t *complaint.Ticket, events []compla
 		return fmt.Errorf("sqlite: append ticket %s: stored version %d, expected %d: %w", t.ID, have, from, complaint.ErrConflict)
 	}
 	if err := s.insertEvents(ctx, tx, events); err != nil {
-		clearPos(events)
+		storeutil.ClearPos(events)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		clearPos(events)
+		storeutil.ClearPos(events)
 		return fmt.Errorf("sqlite: append ticket %s: %w", t.ID, err)
 	}
 	return nil
@@ -570,41 +492,15 @@ func (s *Store) Events(ctx context.Context, id string) ([]complaint.Event, error
 		return nil, fmt.Errorf("sqlite: events of %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []complaint.Event
-	for rows.Next() {
-		var (
-			pos  int64
-			seq  int
-			data []byte
-		)
-		if err := rows.Scan(&pos, &seq, &data); err != nil {
-			return nil, fmt.Errorf("sqlite: events of %s: %w", id, err)
-		}
-		e, err := DecodeEvent(pos, id, seq, data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: events of %s: %w", id, err)
+	out, err := codec.ReadEvents(rows, id, "events of "+id, nil)
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("sqlite: ticket %s: %w", id, complaint.ErrNotFound)
 	}
 	return out, nil
 }
-
-// closedStatuses are the statuses that are not open, for Query.Open.
-var closedStatuses = func() []string {
-	var out []string
-	for _, st := range complaint.Statuses {
-		if !st.Open() {
-			out = append(out, string(st))
-		}
-	}
-	return out
-}()
 
 // where translates q into a WHERE clause with ? placeholders; prefix
 // matches use a range on the code so the indexes serve them and no
@@ -625,8 +521,8 @@ func where(q *complaint.Query) (string, []any) {
 		}
 	}
 	if q.Open {
-		conds = append(conds, "status NOT IN ("+placeholders(len(closedStatuses))+")")
-		for _, st := range closedStatuses {
+		conds = append(conds, "status NOT IN ("+placeholders(len(storeutil.ClosedStatuses))+")")
+		for _, st := range storeutil.ClosedStatuses {
 			args = append(args, st)
 		}
 	}
@@ -667,26 +563,7 @@ func (s *Store) Find(ctx context.Context, q complaint.Query) ([]*complaint.Ticke
 		return nil, fmt.Errorf("sqlite: find: %w", err)
 	}
 	defer rows.Close()
-	var out []*complaint.Ticket
-	for rows.Next() {
-		var (
-			id      string
-			version int
-			data    []byte
-		)
-		if err := rows.Scan(&id, &version, &data); err != nil {
-			return nil, fmt.Errorf("sqlite: find: %w", err)
-		}
-		t, err := DecodeTicket(id, version, data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: find: %w", err)
-	}
-	return out, nil
+	return codec.ReadTickets(rows, "find")
 }
 
 // ScanPage is how many events Scan reads per query. Scan holds no
@@ -695,49 +572,15 @@ const ScanPage = 1024
 
 // Scan implements complaint.Store.
 func (s *Store) Scan(ctx context.Context, after int64, fn func(*complaint.Event) error) error {
-	page := make([]complaint.Event, 0, ScanPage)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		page = page[:0]
+	_, err := storeutil.Paginate(ctx, after, ScanPage, func(after int64, page []complaint.Event) ([]complaint.Event, error) {
 		rows, err := s.r.QueryContext(ctx, "SELECT pos, ticket, seq, data FROM events WHERE pos > ? ORDER BY pos LIMIT ?", after, ScanPage)
 		if err != nil {
-			return fmt.Errorf("sqlite: scan after %d: %w", after, err)
+			return page, fmt.Errorf("sqlite: scan after %d: %w", after, err)
 		}
-		for rows.Next() {
-			var (
-				pos    int64
-				ticket string
-				seq    int
-				data   []byte
-			)
-			if err := rows.Scan(&pos, &ticket, &seq, &data); err != nil {
-				rows.Close()
-				return fmt.Errorf("sqlite: scan after %d: %w", after, err)
-			}
-			e, err := DecodeEvent(pos, ticket, seq, data)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, e)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return fmt.Errorf("sqlite: scan after %d: %w", after, err)
-		}
-		for i := range page {
-			if err := fn(&page[i]); err != nil {
-				return err
-			}
-		}
-		if len(page) < ScanPage {
-			return nil
-		}
-		after = page[len(page)-1].Pos
-	}
+		defer rows.Close()
+		return codec.ReadLog(rows, fmt.Sprintf("scan after %d", after), page)
+	}, storeutil.EventPos, fn)
+	return err
 }
 
 // LastPos returns the position of the last event in the log (0 when empty).

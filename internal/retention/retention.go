@@ -205,3 +205,63 @@ func (r *Report) Log(ctx context.Context, l *slog.Logger, store string) {
 	l.InfoContext(ctx, store+": retention done", "cutoff", r.Cutoff, "consent_cutoff", r.ConsentCutoff,
 		"tickets", len(r.Masked), "events", r.Events, "consent_kept", len(r.Kept), "records", r.Records)
 }
+
+// Store is what Run needs of a durable store; each store implements it
+// with its own SQL (on an unexported adapter).
+type Store interface {
+	// DueTickets returns the ids, sorted, of the tickets closed before
+	// cutoff and not masked yet.
+	DueTickets(ctx context.Context, cutoff time.Time) ([]string, error)
+	// RetainTicket masks ticket id if p says it is due at now, in one
+	// transaction. events is how many events were rewritten, or -1 when
+	// the ticket was not masked; kept reports a consent ticket kept for
+	// the longer consent period.
+	RetainTicket(ctx context.Context, p *Policy, id string, now time.Time) (events int, kept bool, err error)
+	// RetainRecords removes the Data of the journal records of the given
+	// types that p says is due at now and returns how many it changed.
+	RetainRecords(ctx context.Context, p *Policy, types []string, now time.Time) (int, error)
+}
+
+// Run is a store's Retain: it validates policy (a *complaint.ValidationError
+// when invalid), masks every due ticket through s, removes the due journal
+// record data and returns the report. It logs each masked ticket, the
+// records changed and a summary to l (nil: no logs), prefixed with name,
+// also when it stops at an error; the report then says what was done.
+func Run(ctx context.Context, s Store, policy Policy, now time.Time, l *slog.Logger, name string) (Report, error) {
+	var rep Report
+	if err := policy.Validate(); err != nil {
+		return rep, err
+	}
+	rep.Cutoff, rep.ConsentCutoff = policy.Cutoffs(now)
+	ids, err := s.DueTickets(ctx, rep.Cutoff)
+	if err != nil {
+		return rep, err
+	}
+	for _, id := range ids {
+		n, kept, err := s.RetainTicket(ctx, &policy, id, now)
+		if err != nil {
+			rep.Log(ctx, l, name)
+			return rep, err
+		}
+		switch {
+		case kept:
+			rep.Kept = append(rep.Kept, id)
+		case n >= 0:
+			rep.Masked = append(rep.Masked, id)
+			rep.Events += n
+		}
+	}
+	if types := policy.RecordTypesDue(); len(types) > 0 {
+		n, err := s.RetainRecords(ctx, &policy, types, now)
+		rep.Records = n
+		if err != nil {
+			rep.Log(ctx, l, name)
+			return rep, err
+		}
+		if n > 0 && l != nil {
+			l.InfoContext(ctx, name+": retention: removed record data", "records", n, "types", types)
+		}
+	}
+	rep.Log(ctx, l, name)
+	return rep, nil
+}
