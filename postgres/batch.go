@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/storeutil"
 )
 
 // CreateBatch implements complaint.BatchCreator with COPY: the whole batch
@@ -18,31 +19,13 @@ func (s *Store) CreateBatch(ctx context.Context, batch []complaint.NewTicket) (e
 	if len(batch) == 0 {
 		return nil
 	}
-	ids := make(map[string]int, len(batch))
-	ext := make(map[string]int, len(batch))
-	nev := 0
-	for i := range batch {
-		nt := &batch[i]
-		if err := checkCreate(nt.Ticket, nt.Events); err != nil {
-			return fmt.Errorf("postgres: create batch entry %d: %w", i, err)
-		}
-		if j, ok := ids[nt.Ticket.ID]; ok {
-			return fmt.Errorf("postgres: create batch: entries %d and %d are both ticket %s: %w", j, i, nt.Ticket.ID, complaint.ErrDuplicate)
-		}
-		ids[nt.Ticket.ID] = i
-		if x := nt.Ticket.ExternalID; x != "" {
-			if j, ok := ext[x]; ok {
-				return fmt.Errorf("postgres: create batch: entries %d and %d both have external id %q: %w", j, i, x, complaint.ErrDuplicate)
-			}
-			ext[x] = i
-		}
-		nev += len(nt.Events)
+	nev, err := codec.CheckNewBatch(batch)
+	if err != nil {
+		return err
 	}
 	defer func() {
 		if err != nil {
-			for i := range batch {
-				clearPos(batch[i].Events)
-			}
+			storeutil.ClearBatchPos(batch)
 		}
 	}()
 	trows := make([][]any, len(batch))
@@ -69,7 +52,7 @@ func (s *Store) CreateBatch(ctx context.Context, batch []complaint.NewTicket) (e
 		evs := batch[i].Events
 		for j := range evs {
 			e := &evs[j]
-			b, err := encodeEvent(e)
+			b, err := storeutil.EncodeEvent(e)
 			if err != nil {
 				return fmt.Errorf("postgres: create batch entry %d: event %d: %w", i, j, err)
 			}

@@ -2,26 +2,17 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/storeutil"
 )
 
 // AppendRecords implements complaint.Journal. Two instances appending to
 // one stream at the same version: one wins, the other gets ErrConflict.
 func (s *Store) AppendRecords(ctx context.Context, stream string, expect int, recs []complaint.Record) (err error) {
-	if stream == "" {
-		return &complaint.ValidationError{Fields: []complaint.FieldError{{Path: "stream", Message: "required"}}}
-	}
-	for i := range recs {
-		if recs[i].Stream != stream || recs[i].Seq != expect+i+1 {
-			return fmt.Errorf("postgres: journal %s: record %d is (%s, seq %d), want seq %d: %w",
-				stream, i, recs[i].Stream, recs[i].Seq, expect+i+1, complaint.ErrInvalid)
-		}
+	if err := codec.CheckRecords(stream, expect, recs); err != nil {
+		return err
 	}
 	if len(recs) == 0 {
 		return nil
@@ -72,22 +63,6 @@ func (s *Store) AppendRecords(ctx context.Context, stream string, expect int, re
 	return nil
 }
 
-func scanRecord(rows pgx.Rows) (complaint.Record, error) {
-	var (
-		r    complaint.Record
-		at   int64
-		data []byte
-	)
-	if err := rows.Scan(&r.Pos, &r.Stream, &r.Seq, &r.Type, &at, &data); err != nil {
-		return r, err
-	}
-	r.At = time.Unix(0, at).UTC()
-	if len(data) > 0 {
-		r.Data = json.RawMessage(data)
-	}
-	return r, nil
-}
-
 // Records implements complaint.Journal. Record times come back in UTC.
 func (s *Store) Records(ctx context.Context, stream string) ([]complaint.Record, error) {
 	rows, err := s.pool.Query(ctx, "SELECT pos, stream, seq, type, at, data FROM "+s.schema+".records WHERE stream = $1 ORDER BY seq", stream)
@@ -95,54 +70,20 @@ func (s *Store) Records(ctx context.Context, stream string) ([]complaint.Record,
 		return nil, fmt.Errorf("postgres: journal %s: %w", stream, err)
 	}
 	defer rows.Close()
-	out := []complaint.Record{}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: journal %s: %w", stream, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: journal %s: %w", stream, err)
-	}
-	return out, nil
+	return codec.ReadRecords(rows, "journal "+stream, []complaint.Record{})
 }
 
 // ScanRecords implements complaint.Journal. It reads ScanPage records per
 // query and holds no connection while fn runs.
 func (s *Store) ScanRecords(ctx context.Context, after int64, fn func(*complaint.Record) error) error {
-	page := make([]complaint.Record, 0, ScanPage)
 	q := "SELECT pos, stream, seq, type, at, data FROM " + s.schema + ".records WHERE pos > $1 ORDER BY pos LIMIT $2"
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		page = page[:0]
+	_, err := storeutil.Paginate(ctx, after, ScanPage, func(after int64, page []complaint.Record) ([]complaint.Record, error) {
 		rows, err := s.pool.Query(ctx, q, after, ScanPage)
 		if err != nil {
-			return fmt.Errorf("postgres: scan journal after %d: %w", after, err)
+			return page, fmt.Errorf("postgres: scan journal after %d: %w", after, err)
 		}
-		for rows.Next() {
-			r, err := scanRecord(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("postgres: scan journal after %d: %w", after, err)
-			}
-			page = append(page, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("postgres: scan journal after %d: %w", after, err)
-		}
-		for i := range page {
-			if err := fn(&page[i]); err != nil {
-				return err
-			}
-		}
-		if len(page) < ScanPage {
-			return nil
-		}
-		after = page[len(page)-1].Pos
-	}
+		defer rows.Close()
+		return codec.ReadRecords(rows, fmt.Sprintf("scan journal after %d", after), page)
+	}, storeutil.RecordPos, fn)
+	return err
 }

@@ -2,9 +2,10 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kesu-go/kesu/internal/retention"
 )
@@ -29,56 +30,29 @@ type RetentionReport = retention.Report
 // Running it again masks nothing new. An invalid policy gives a
 // *complaint.ValidationError.
 func (s *Store) Retain(ctx context.Context, policy RetentionPolicy, now time.Time) (RetentionReport, error) {
-	var rep RetentionReport
-	if err := policy.Validate(); err != nil {
-		return rep, err
-	}
-	rep.Cutoff, rep.ConsentCutoff = policy.Cutoffs(now)
-	rows, err := s.pool.Query(ctx, `SELECT id FROM `+s.schema+`.tickets WHERE closed_at IS NOT NULL AND masked_at IS NULL AND closed_at < $1
-		ORDER BY id`, rep.Cutoff.UnixNano())
-	if err != nil {
-		return rep, fmt.Errorf("postgres: retain: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return rep, fmt.Errorf("postgres: retain: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return rep, fmt.Errorf("postgres: retain: %w", err)
-	}
-	for _, id := range ids {
-		n, kept, err := s.retainTicket(ctx, &policy, id, now)
-		if err != nil {
-			rep.Log(ctx, s.log, "postgres")
-			return rep, err
-		}
-		switch {
-		case kept:
-			rep.Kept = append(rep.Kept, id)
-		case n >= 0:
-			rep.Masked = append(rep.Masked, id)
-			rep.Events += n
-		}
-	}
-	if types := policy.RecordTypesDue(); len(types) > 0 {
-		n, err := s.retainRecords(ctx, &policy, types, now)
-		rep.Records = n
-		if err != nil {
-			rep.Log(ctx, s.log, "postgres")
-			return rep, err
-		}
-	}
-	rep.Log(ctx, s.log, "postgres")
-	return rep, nil
+	return retention.Run(ctx, retainer{s}, policy, now, s.log, "postgres")
 }
 
-func (s *Store) retainTicket(ctx context.Context, p *RetentionPolicy, id string, now time.Time) (n int, kept bool, err error) {
+// retainer is the store's SQL for retention.Run.
+type retainer struct{ s *Store }
+
+func (r retainer) DueTickets(ctx context.Context, cutoff time.Time) ([]string, error) {
+	rows, err := r.s.pool.Query(ctx, `SELECT id FROM `+r.s.schema+`.tickets WHERE closed_at IS NOT NULL AND masked_at IS NULL AND closed_at < $1
+		ORDER BY id`, cutoff.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: retain: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: retain: %w", err)
+	}
+	return ids, nil
+}
+
+// RetainTicket locks the ticket's row, so a concurrent Append either comes
+// first or gets ErrConflict.
+func (r retainer) RetainTicket(ctx context.Context, p *RetentionPolicy, id string, now time.Time) (n int, kept bool, err error) {
+	s := r.s
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
@@ -91,17 +65,9 @@ func (s *Store) retainTicket(ctx context.Context, p *RetentionPolicy, id string,
 	if err := tx.QueryRow(ctx, "SELECT version, data FROM "+s.schema+".tickets WHERE id = $1 FOR UPDATE", id).Scan(&version, &data); err != nil {
 		return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
 	}
-	t, err := DecodeTicket(id, version, data)
-	if err != nil {
-		return 0, false, err
-	}
-	due, kept := p.Due(t, now)
-	if !due {
-		return -1, kept, nil
-	}
-	retention.MaskTicket(t)
-	if data, err = json.Marshal(t); err != nil {
-		return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
+	t, data, kept, err := codec.MaskTicket(p, id, version, data, now)
+	if t == nil || err != nil {
+		return -1, kept, err
 	}
 	if _, err := tx.Exec(ctx, "UPDATE "+s.schema+".tickets SET customer = $1, data = $2, masked_at = $3 WHERE id = $4",
 		t.Customer, data, now.UnixNano(), id); err != nil {
@@ -111,37 +77,10 @@ func (s *Store) retainTicket(ctx context.Context, p *RetentionPolicy, id string,
 	if err != nil {
 		return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
 	}
-	var (
-		pos   []int64
-		datas [][]byte
-	)
-	for rows.Next() {
-		var (
-			p   int64
-			seq int
-			d   []byte
-		)
-		if err := rows.Scan(&p, &seq, &d); err != nil {
-			rows.Close()
-			return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
-		}
-		e, err := DecodeEvent(p, id, seq, d)
-		if err != nil {
-			rows.Close()
-			return 0, false, err
-		}
-		if retention.MaskEvent(&e) {
-			b, err := encodeEvent(&e)
-			if err != nil {
-				rows.Close()
-				return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
-			}
-			pos, datas = append(pos, p), append(datas, b)
-		}
-	}
+	pos, datas, err := codec.MaskEvents(rows, id)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, false, fmt.Errorf("postgres: retain %s: %w", id, err)
+	if err != nil {
+		return 0, false, err
 	}
 	if len(pos) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE `+s.schema+`.events e SET data = u.d FROM unnest($1::bigint[], $2::bytea[]) AS u(p, d)
@@ -155,7 +94,8 @@ func (s *Store) retainTicket(ctx context.Context, p *RetentionPolicy, id string,
 	return len(pos), false, nil
 }
 
-func (s *Store) retainRecords(ctx context.Context, p *RetentionPolicy, types []string, now time.Time) (int, error) {
+func (r retainer) RetainRecords(ctx context.Context, p *RetentionPolicy, types []string, now time.Time) (int, error) {
+	s := r.s
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: retain records: %w", err)
@@ -167,20 +107,10 @@ func (s *Store) retainRecords(ctx context.Context, p *RetentionPolicy, types []s
 	if err != nil {
 		return 0, fmt.Errorf("postgres: retain records: %w", err)
 	}
-	var due []int64
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("postgres: retain records: %w", err)
-		}
-		if p.RecordDue(&r, now) {
-			due = append(due, r.Pos)
-		}
-	}
+	due, err := codec.DueRecords(rows, p, now)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("postgres: retain records: %w", err)
+	if err != nil {
+		return 0, err
 	}
 	if len(due) > 0 {
 		if _, err := tx.Exec(ctx, "UPDATE "+s.schema+".records SET data = NULL WHERE pos = ANY($1)", due); err != nil {
@@ -189,9 +119,6 @@ func (s *Store) retainRecords(ctx context.Context, p *RetentionPolicy, types []s
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("postgres: retain records: %w", err)
-	}
-	if len(due) > 0 {
-		s.log.InfoContext(ctx, "postgres: retention: removed record data", "records", len(due), "types", types)
 	}
 	return len(due), nil
 }

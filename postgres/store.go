@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/storeutil"
 )
 
 // ErrCorrupt is wrapped by the errors of reads that meet a stored row that
@@ -188,33 +189,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func checkBatch(t *complaint.Ticket, events []complaint.Event, from int) error {
-	if len(events) == 0 {
-		return fmt.Errorf("postgres: store ticket %s: no events: %w", t.ID, complaint.ErrInvalid)
-	}
-	for i := range events {
-		e := &events[i]
-		if e.Ticket != t.ID || e.Seq != from+i+1 {
-			return fmt.Errorf("postgres: store ticket %s: event %d is (%s, seq %d), want (%s, seq %d): %w",
-				t.ID, i, e.Ticket, e.Seq, t.ID, from+i+1, complaint.ErrInvalid)
-		}
-	}
-	return nil
-}
-
-func checkCreate(t *complaint.Ticket, events []complaint.Event) error {
-	if t == nil || t.ID == "" {
-		return &complaint.ValidationError{Fields: []complaint.FieldError{{Path: "id", Message: "required"}}}
-	}
-	if err := checkBatch(t, events, 0); err != nil {
-		return err
-	}
-	if t.Version != len(events) {
-		return fmt.Errorf("postgres: create ticket %s: version %d with %d events: %w", t.ID, t.Version, len(events), complaint.ErrInvalid)
-	}
-	return nil
-}
-
 func nullNanos(t time.Time) *int64 {
 	if t.IsZero() {
 		return nil
@@ -238,42 +212,22 @@ func isUnique(err error) (string, bool) {
 	return "", false
 }
 
-func encodeEvent(e *complaint.Event) ([]byte, error) {
-	c := *e
-	c.Pos = 0
-	return json.Marshal(&c)
-}
+// codec decodes this package's rows and checks its batches.
+var codec = storeutil.Codec{Name: "postgres", Corrupt: ErrCorrupt}
 
 // DecodeEvent decodes a stored event row: the JSON data of the event at
 // log position pos, which the row's indexed columns say is event seq of
 // ticket. It returns an error wrapping ErrCorrupt, naming pos and ticket,
 // when data does not decode to a well-formed event matching the columns.
 func DecodeEvent(pos int64, ticket string, seq int, data []byte) (complaint.Event, error) {
-	var e complaint.Event
-	if err := json.Unmarshal(data, &e); err != nil {
-		return complaint.Event{}, fmt.Errorf("postgres: event at pos %d (ticket %s, seq %d): %w: %v", pos, ticket, seq, ErrCorrupt, err)
-	}
-	if e.Ticket != ticket || e.Seq != seq || !e.Type.Valid() {
-		return complaint.Event{}, fmt.Errorf("postgres: event at pos %d (ticket %s, seq %d): %w: data says ticket %q seq %d type %q",
-			pos, ticket, seq, ErrCorrupt, e.Ticket, e.Seq, e.Type)
-	}
-	e.Pos = pos
-	return e, nil
+	return codec.DecodeEvent(pos, ticket, seq, data)
 }
 
 // DecodeTicket decodes a stored ticket snapshot row with the given id and
 // version columns. It returns an error wrapping ErrCorrupt, naming the id,
 // when data does not decode to that ticket.
 func DecodeTicket(id string, version int, data []byte) (*complaint.Ticket, error) {
-	t := new(complaint.Ticket)
-	if err := json.Unmarshal(data, t); err != nil {
-		return nil, fmt.Errorf("postgres: ticket %s: %w: %v", id, ErrCorrupt, err)
-	}
-	if t.ID != id || t.Version != version {
-		return nil, fmt.Errorf("postgres: ticket %s: %w: data says ticket %q version %d, row says version %d",
-			id, ErrCorrupt, t.ID, t.Version, version)
-	}
-	return t, nil
+	return codec.DecodeTicket(id, version, data)
 }
 
 // claim takes n positions of the log called head ("events" or "records")
@@ -299,7 +253,7 @@ func (s *Store) insertEvents(ctx context.Context, tx pgx.Tx, events []complaint.
 	tickets, types, data := make([]string, n), make([]string, n), make([][]byte, n)
 	for i := range events {
 		e := &events[i]
-		b, err := encodeEvent(e)
+		b, err := storeutil.EncodeEvent(e)
 		if err != nil {
 			return fmt.Errorf("event %s/%d: %w", e.Ticket, e.Seq, err)
 		}
@@ -317,22 +271,16 @@ func (s *Store) insertEvents(ctx context.Context, tx pgx.Tx, events []complaint.
 	return nil
 }
 
-func clearPos(events []complaint.Event) {
-	for i := range events {
-		events[i].Pos = 0
-	}
-}
-
 func ticketArgs(t *complaint.Ticket) ([]byte, error) { return json.Marshal(t) }
 
 // Create implements complaint.Store.
 func (s *Store) Create(ctx context.Context, t *complaint.Ticket, events []complaint.Event) (err error) {
-	if err := checkCreate(t, events); err != nil {
+	if err := codec.CheckCreate(t, events); err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			clearPos(events)
+			storeutil.ClearPos(events)
 		}
 	}()
 	data, err := ticketArgs(t)
@@ -363,12 +311,12 @@ func (s *Store) Create(ctx context.Context, t *complaint.Ticket, events []compla
 // Append implements complaint.Store.
 func (s *Store) Append(ctx context.Context, t *complaint.Ticket, events []complaint.Event) (err error) {
 	from := t.Version - len(events)
-	if err := checkBatch(t, events, from); err != nil {
+	if err := codec.CheckBatch(t, events, from); err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			clearPos(events)
+			storeutil.ClearPos(events)
 		}
 	}()
 	data, err := ticketArgs(t)
@@ -440,40 +388,15 @@ func (s *Store) Events(ctx context.Context, id string) ([]complaint.Event, error
 		return nil, fmt.Errorf("postgres: events of %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []complaint.Event
-	for rows.Next() {
-		var (
-			pos  int64
-			seq  int
-			data []byte
-		)
-		if err := rows.Scan(&pos, &seq, &data); err != nil {
-			return nil, fmt.Errorf("postgres: events of %s: %w", id, err)
-		}
-		e, err := DecodeEvent(pos, id, seq, data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: events of %s: %w", id, err)
+	out, err := codec.ReadEvents(rows, id, "events of "+id, nil)
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("postgres: ticket %s: %w", id, complaint.ErrNotFound)
 	}
 	return out, nil
 }
-
-var closedStatuses = func() []string {
-	var out []string
-	for _, st := range complaint.Statuses {
-		if !st.Open() {
-			out = append(out, string(st))
-		}
-	}
-	return out
-}()
 
 // where translates q into a WHERE clause; prefix matches are ranges on the
 // "C"-collated code columns, so indexes serve them and no character of the
@@ -498,7 +421,7 @@ func where(q *complaint.Query) (string, []any) {
 		conds = append(conds, "status = ANY("+arg(st)+")")
 	}
 	if q.Open {
-		conds = append(conds, "NOT (status = ANY("+arg(closedStatuses)+"))")
+		conds = append(conds, "NOT (status = ANY("+arg(storeutil.ClosedStatuses)+"))")
 	}
 	if !q.From.IsZero() {
 		conds = append(conds, "received_at >= "+arg(q.From.UnixNano()))
@@ -530,26 +453,7 @@ func (s *Store) Find(ctx context.Context, q complaint.Query) ([]*complaint.Ticke
 		return nil, fmt.Errorf("postgres: find: %w", err)
 	}
 	defer rows.Close()
-	var out []*complaint.Ticket
-	for rows.Next() {
-		var (
-			id      string
-			version int
-			data    []byte
-		)
-		if err := rows.Scan(&id, &version, &data); err != nil {
-			return nil, fmt.Errorf("postgres: find: %w", err)
-		}
-		t, err := DecodeTicket(id, version, data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: find: %w", err)
-	}
-	return out, nil
+	return codec.ReadTickets(rows, "find")
 }
 
 // ScanPage is how many events Scan reads per query. Scan holds no
@@ -564,49 +468,15 @@ func (s *Store) Scan(ctx context.Context, after int64, fn func(*complaint.Event)
 
 // scan is Scan returning the position of the last event seen.
 func (s *Store) scan(ctx context.Context, after int64, fn func(*complaint.Event) error) (int64, error) {
-	page := make([]complaint.Event, 0, ScanPage)
 	q := "SELECT pos, ticket, seq, data FROM " + s.schema + ".events WHERE pos > $1 ORDER BY pos LIMIT $2"
-	for {
-		if err := ctx.Err(); err != nil {
-			return after, err
-		}
-		page = page[:0]
+	return storeutil.Paginate(ctx, after, ScanPage, func(after int64, page []complaint.Event) ([]complaint.Event, error) {
 		rows, err := s.pool.Query(ctx, q, after, ScanPage)
 		if err != nil {
-			return after, fmt.Errorf("postgres: scan after %d: %w", after, err)
+			return page, fmt.Errorf("postgres: scan after %d: %w", after, err)
 		}
-		for rows.Next() {
-			var (
-				pos    int64
-				ticket string
-				seq    int
-				data   []byte
-			)
-			if err := rows.Scan(&pos, &ticket, &seq, &data); err != nil {
-				rows.Close()
-				return after, fmt.Errorf("postgres: scan after %d: %w", after, err)
-			}
-			e, err := DecodeEvent(pos, ticket, seq, data)
-			if err != nil {
-				rows.Close()
-				return after, err
-			}
-			page = append(page, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return after, fmt.Errorf("postgres: scan after %d: %w", after, err)
-		}
-		for i := range page {
-			if err := fn(&page[i]); err != nil {
-				return after, err
-			}
-			after = page[i].Pos
-		}
-		if len(page) < ScanPage {
-			return after, nil
-		}
-	}
+		defer rows.Close()
+		return codec.ReadLog(rows, fmt.Sprintf("scan after %d", after), page)
+	}, storeutil.EventPos, fn)
 }
 
 // Follow calls fn with every event whose Pos is greater than after, in log
