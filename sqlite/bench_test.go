@@ -3,9 +3,7 @@ package sqlite_test
 import (
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
 	"github.com/kesu-go/kesu/complaint/storetest"
 	"github.com/kesu-go/kesu/sqlite"
@@ -21,71 +19,18 @@ func openBench(b *testing.B) *sqlite.Store {
 	return s
 }
 
-// benchIntake measures storing tickets (4 events each) in batches of size
-// batch (1: one Create per ticket). One op is one ticket; the tickets are
-// made before the timer starts.
-func benchIntake(b *testing.B, s complaint.Store, batch int) {
-	ctx := b.Context()
-	bc, _ := s.(complaint.BatchCreator)
-	all := make([]complaint.NewTicket, b.N)
-	for i := range all {
-		all[i] = storetest.BenchTicket(i)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < len(all); i += batch {
-		buf := all[i:min(i+batch, len(all))]
-		if batch == 1 || bc == nil {
-			for _, nt := range buf {
-				if err := s.Create(ctx, nt.Ticket, nt.Events); err != nil {
-					b.Fatal(err)
-				}
-			}
-		} else if err := bc.CreateBatch(ctx, buf); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tickets/s")
-}
-
+// BenchmarkIntake: see storetest.BenchIntake; batchN stores N tickets per
+// CreateBatch.
 func BenchmarkIntake(b *testing.B) {
-	b.Run("mem-baseline", func(b *testing.B) { benchIntake(b, complaint.NewMemStore(), 1) })
-	b.Run("sqlite-create", func(b *testing.B) { benchIntake(b, openBench(b), 1) })
-	b.Run("sqlite-batch100", func(b *testing.B) { benchIntake(b, openBench(b), 100) })
-	b.Run("sqlite-batch1000", func(b *testing.B) { benchIntake(b, openBench(b), 1000) })
-}
-
-type countObs struct{ n, urges int }
-
-func (c *countObs) Observe(e *complaint.Event, t *complaint.Ticket) {
-	c.n++
-	c.urges += t.UrgeCount
+	b.Run("mem-baseline", func(b *testing.B) { storetest.BenchIntake(b, complaint.NewMemStore(), 1) })
+	b.Run("sqlite-create", func(b *testing.B) { storetest.BenchIntake(b, openBench(b), 1) })
+	b.Run("sqlite-batch100", func(b *testing.B) { storetest.BenchIntake(b, openBench(b), 100) })
+	b.Run("sqlite-batch1000", func(b *testing.B) { storetest.BenchIntake(b, openBench(b), 1000) })
 }
 
 // BenchmarkRebuild replays storetest.BenchEvents() events (1,000,000 by
-// default) into a counting projection with kesu.Rebuild. One op is one
-// whole rebuild; events/s is reported.
+// default) with kesu.Rebuild: see storetest.BenchRebuild.
 func BenchmarkRebuild(b *testing.B) {
-	n := storetest.BenchEvents()
-	run := func(b *testing.B, s complaint.Store) {
-		storetest.Load(b.Context(), b, s, n)
-		b.ReportAllocs()
-		b.ResetTimer()
-		start := time.Now()
-		rounds := 0
-		for b.Loop() {
-			var c countObs
-			if _, err := kesu.Rebuild(b.Context(), s, &c); err != nil {
-				b.Fatal(err)
-			}
-			if c.n < n {
-				b.Fatalf("rebuilt %d events, want %d", c.n, n)
-			}
-			rounds++
-		}
-		b.ReportMetric(float64(n*rounds)/time.Since(start).Seconds(), "events/s")
-	}
-	b.Run("mem-baseline", func(b *testing.B) { run(b, complaint.NewMemStore()) })
-	b.Run("sqlite", func(b *testing.B) { run(b, openBench(b)) })
+	b.Run("mem-baseline", func(b *testing.B) { storetest.BenchRebuild(b, complaint.NewMemStore()) })
+	b.Run("sqlite", func(b *testing.B) { storetest.BenchRebuild(b, openBench(b)) })
 }

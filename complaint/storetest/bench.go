@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
 )
 
@@ -65,4 +66,64 @@ func Load(ctx context.Context, tb testing.TB, s complaint.Store, n int) {
 		}
 	}
 	flush()
+}
+
+// BenchIntake measures storing benchmark tickets (4 events each, see
+// BenchTicket) in s in batches of size batch: 1 is one Create per ticket,
+// more is one CreateBatch per batch when s is a complaint.BatchCreator.
+// One op is one ticket; the tickets are made before the timer starts, and
+// tickets/s is reported.
+func BenchIntake(b *testing.B, s complaint.Store, batch int) {
+	ctx := b.Context()
+	bc, _ := s.(complaint.BatchCreator)
+	all := make([]complaint.NewTicket, b.N)
+	for i := range all {
+		all[i] = BenchTicket(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < len(all); i += batch {
+		buf := all[i:min(i+batch, len(all))]
+		if batch == 1 || bc == nil {
+			for _, nt := range buf {
+				if err := s.Create(ctx, nt.Ticket, nt.Events); err != nil {
+					b.Fatal(err)
+				}
+			}
+		} else if err := bc.CreateBatch(ctx, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tickets/s")
+}
+
+type countObs struct{ n, urges int }
+
+func (c *countObs) Observe(e *complaint.Event, t *complaint.Ticket) {
+	c.n++
+	c.urges += t.UrgeCount
+}
+
+// BenchRebuild loads BenchEvents() events into s (with Load) and measures
+// replaying them into a counting projection with kesu.Rebuild. One op is
+// one whole rebuild; events/s is reported.
+func BenchRebuild(b *testing.B, s complaint.Store) {
+	n := BenchEvents()
+	Load(b.Context(), b, s, n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	rounds := 0
+	for b.Loop() {
+		var c countObs
+		if _, err := kesu.Rebuild(b.Context(), s, &c); err != nil {
+			b.Fatal(err)
+		}
+		if c.n < n {
+			b.Fatalf("rebuilt %d events, want %d", c.n, n)
+		}
+		rounds++
+	}
+	b.ReportMetric(float64(n*rounds)/time.Since(start).Seconds(), "events/s")
 }
