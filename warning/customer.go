@@ -21,9 +21,10 @@ type repEntry struct {
 // repeats is the repeat-contact detector (R15, R16): customer × sub-category
 // over 7 and 30 days, keyed by a 64-bit hash (state bounded by an idle TTL).
 type repeats struct {
-	cfg  *Config
-	m    map[uint64]repEntry
-	peak int
+	cfg   *Config
+	m     map[uint64]repEntry
+	peak  int
+	swept time.Time // last walk of m
 }
 
 func newRepeats(cfg *Config) *repeats { return &repeats{cfg: cfg, m: make(map[uint64]repEntry)} }
@@ -38,6 +39,9 @@ func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
 	k := hash2(t.Customer, cat)
 	e := r.m[k]
 	now := uint32(t.ReceivedAt.Unix() / 60)
+	if e.warned && e.n > 0 && int32(now-e.times[e.head]) > 7*24*60 {
+		e.warned = false // as the sweep would have: quiet for a week
+	}
 	var n7, n30 int
 	for j := 0; j < int(e.n); j++ {
 		d := now - e.times[(int(e.head)-j+4)%4]
@@ -87,10 +91,21 @@ func (r *repeats) fire(t *complaint.Ticket, cat string, n7, n30 int, m *Monitor)
 	m.fire(&f)
 }
 
+// mapSweep is how often the customer maps are walked to free idle entries.
+// Expiry is also checked when an entry is read, so this only bounds memory
+// (by the idle TTL plus a day) and does not change what is detected.
+const mapSweep = 24 * time.Hour
+
 func (r *repeats) sweep(now time.Time, m *Monitor) {
 	cut := uint32(now.Add(-30*24*time.Hour).Unix() / 60)
 	week := uint32(now.Add(-7*24*time.Hour).Unix() / 60)
-	for k, e := range r.m {
+	walk := r.m // walked once a day (mapSweep)
+	if now.Sub(r.swept) < mapSweep {
+		walk = nil
+	} else {
+		r.swept = now
+	}
+	for k, e := range walk {
 		newest := e.times[e.head]
 		if newest < cut {
 			delete(r.m, k)
@@ -132,6 +147,7 @@ type escalation struct {
 	customers complaint.Customers
 	m         map[uint64]escState
 	peak      int
+	swept     time.Time // last walk of m
 	pts       [9]int
 	gI, gII   int
 	gIII      int
@@ -161,6 +177,7 @@ func (x *escalation) observe(e *complaint.Event, t *complaint.Ticket, n30 int, m
 		at = t.ReceivedAt
 		bump = t.Channel.Regulator() || t.Kind == complaint.KindEscalated
 	}
+	st = x.live(st, at)
 	st.last = uint32(at.Unix() / 60)
 	x.m[k] = st
 	if len(x.m) > x.peak {
@@ -181,8 +198,19 @@ func (x *escalation) deadline(t *complaint.Ticket, at time.Time, m *Monitor) {
 	if t.Customer == "" {
 		return
 	}
-	st := x.m[hash2(t.Customer, "")]
+	st := x.live(x.m[hash2(t.Customer, "")], at)
 	x.score(t, st, -1, true, at, m)
+}
+
+// live returns st, or the zero state when st sat idle past the TTL (the
+// sweep frees such entries only once a day).
+func (x *escalation) live(st escState, at time.Time) escState {
+	ttl := uint32(time.Duration(x.cfg.Escalation.IdleTTL) / time.Minute)
+	n := uint32(at.Unix() / 60)
+	if st.last != 0 && n-st.last > ttl && int32(n-st.last) > 0 {
+		return escState{}
+	}
+	return st
 }
 
 func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool, at time.Time, m *Monitor) {
@@ -326,7 +354,13 @@ func (x *escalation) fires(customer string) bool {
 func (x *escalation) sweep(now time.Time, m *Monitor) {
 	ttl := uint32(time.Duration(x.cfg.Escalation.IdleTTL) / time.Minute)
 	n := uint32(now.Unix() / 60)
-	for k, st := range x.m {
+	walk := x.m // walked once a day (mapSweep)
+	if now.Sub(x.swept) < mapSweep {
+		walk = nil
+	} else {
+		x.swept = now
+	}
+	for k, st := range walk {
 		if n-st.last > ttl && int32(n-st.last) > 0 {
 			delete(x.m, k)
 		}
