@@ -353,19 +353,7 @@ func (s *Store) Append(ctx context.Context, t *complaint.Ticket, events []compla
 }
 
 func (s *Store) getWhere(ctx context.Context, col, val, what string) (*complaint.Ticket, error) {
-	var (
-		id      string
-		version int
-		data    []byte
-	)
-	err := s.pool.QueryRow(ctx, "SELECT id, version, data FROM "+s.schema+".tickets WHERE "+col+" = $1", val).Scan(&id, &version, &data)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("postgres: %s: %w", what, complaint.ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("postgres: %s: %w", what, err)
-	}
-	return DecodeTicket(id, version, data)
+	return codec.ScanTicket(s.pool.QueryRow(ctx, "SELECT id, version, data FROM "+s.schema+".tickets WHERE "+col+" = $1", val), pgx.ErrNoRows, what)
 }
 
 // Get implements complaint.Store.

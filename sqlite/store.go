@@ -457,19 +457,7 @@ func (s *Store) Append(ctx context.Context, t *complaint.Ticket, events []compla
 }
 
 func (s *Store) getWhere(ctx context.Context, col, val, what string) (*complaint.Ticket, error) {
-	var (
-		id      string
-		version int
-		data    []byte
-	)
-	err := s.r.QueryRowContext(ctx, "SELECT id, version, data FROM tickets WHERE "+col+" = ?", val).Scan(&id, &version, &data)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("sqlite: %s: %w", what, complaint.ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
-	}
-	return DecodeTicket(id, version, data)
+	return codec.ScanTicket(s.r.QueryRowContext(ctx, "SELECT id, version, data FROM tickets WHERE "+col+" = ?", val), sql.ErrNoRows, what)
 }
 
 // Get implements complaint.Store.

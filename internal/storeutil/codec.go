@@ -2,6 +2,7 @@ package storeutil
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -163,4 +164,29 @@ func (c Codec) ReadRecords(rows Rows, what string, out []complaint.Record) ([]co
 		return out, fmt.Errorf("%s: %s: %w", c.Name, what, err)
 	}
 	return out, nil
+}
+
+// Row is a one-row query result; *sql.Row and pgx.Row both satisfy it.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// ScanTicket scans a row of (id, version, data) and decodes it. When the
+// scan fails with an error that is noRows (sql.ErrNoRows, pgx.ErrNoRows)
+// the error wraps complaint.ErrNotFound; other scan errors are wrapped;
+// both read "<name>: <what>: ...". A corrupt row gives DecodeTicket's
+// error.
+func (c Codec) ScanTicket(row Row, noRows error, what string) (*complaint.Ticket, error) {
+	var (
+		id      string
+		version int
+		data    []byte
+	)
+	switch err := row.Scan(&id, &version, &data); {
+	case errors.Is(err, noRows):
+		return nil, fmt.Errorf("%s: %s: %w", c.Name, what, complaint.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %s: %w", c.Name, what, err)
+	}
+	return c.DecodeTicket(id, version, data)
 }

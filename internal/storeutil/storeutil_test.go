@@ -314,3 +314,34 @@ func TestMask(t *testing.T) {
 func FuzzDecodeEvent(f *testing.F) { storetest.FuzzDecodeEvent(f, codec.DecodeEvent, errCorrupt) }
 
 func FuzzDecodeTicket(f *testing.F) { storetest.FuzzDecodeTicket(f, codec.DecodeTicket, errCorrupt) }
+
+// row is a storeutil.Row that fails with err or scans like rows.
+type row struct {
+	rows
+	err error
+}
+
+func (r *row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	r.i = 1
+	return r.rows.Scan(dest...)
+}
+
+func TestScanTicket(t *testing.T) {
+	errNoRows := errors.New("no rows")
+	tk, _ := storetest.Fixture("T1", "", complaint.Intake{}, storetest.Base)
+	data, err := marshal(tk)
+	require.NoError(t, err)
+	got, err := codec.ScanTicket(&row{rows: rows{vals: [][]any{{"T1", 2, data}}}}, errNoRows, "ticket T1")
+	require.NoError(t, err)
+	assert.Equal(t, "T1", got.ID)
+	_, err = codec.ScanTicket(&row{err: errNoRows}, errNoRows, "ticket T1")
+	require.ErrorIs(t, err, complaint.ErrNotFound)
+	assert.EqualError(t, err, "test: ticket T1: "+complaint.ErrNotFound.Error())
+	_, err = codec.ScanTicket(&row{err: errors.New("down")}, errNoRows, "ticket T1")
+	require.EqualError(t, err, "test: ticket T1: down")
+	_, err = codec.ScanTicket(&row{rows: rows{vals: [][]any{{"T1", 3, data}}}}, errNoRows, "ticket T1")
+	require.ErrorIs(t, err, errCorrupt)
+}
