@@ -125,10 +125,8 @@ func (r *repeats) sweep(now time.Time, m *Monitor) {
 		r.m, r.peak = n, len(n)
 	}
 	// Repeat warnings end a week after they were last fed.
-	for _, fp := range m.sortedActive(KindRepeat) {
-		if a := m.active[fp]; now.Sub(a.w.UpdatedAt) > 7*24*time.Hour {
-			m.end(fp, now)
-		}
+	for _, fp := range m.idleSince(KindRepeat, m.idleTTL(KindRepeat), now) {
+		m.end(fp, now)
 	}
 }
 
@@ -372,13 +370,12 @@ func (x *escalation) sweep(now time.Time, m *Monitor) {
 		}
 		x.m, x.peak = c, len(c)
 	}
-	for _, fp := range m.sortedActive(KindEscalation) {
-		if a := m.active[fp]; now.Sub(a.w.UpdatedAt) > time.Duration(x.cfg.Escalation.IdleTTL) {
-			m.end(a.w.Fingerprint, now)
-			if st, ok := x.m[hash2(a.w.Key.Get("customer"), "")]; ok {
-				st.open = false
-				x.m[hash2(a.w.Key.Get("customer"), "")] = st
-			}
+	for _, fp := range m.idleSince(KindEscalation, m.idleTTL(KindEscalation), now) {
+		a := m.active[fp]
+		m.end(fp, now)
+		if st, ok := x.m[hash2(a.w.Key.Get("customer"), "")]; ok {
+			st.open = false
+			x.m[hash2(a.w.Key.Get("customer"), "")] = st
 		}
 	}
 }

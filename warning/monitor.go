@@ -85,6 +85,7 @@ type Monitor struct {
 	ofKind    map[Kind]map[string]*active // active by kind
 	due       noticeHeap                  // when each active warning next needs a notice
 	dueLive   int                         // due's length after its last compaction
+	idle      map[Kind][]idleAt           // min-heaps: when customer warnings may go idle
 	actions   []Action
 	lastSweep time.Time
 	now       time.Time // latest time seen
@@ -100,6 +101,96 @@ type active struct {
 	next       int64  // unix ns of its entry in the notice heap
 	seq        uint32 // its entry's sequence: older entries are stale
 	queued     bool   // it has an entry in the notice heap
+}
+
+// idleAt is an entry of an idle heap: a may have been quiet for its
+// kind's TTL from at (UpdatedAt + TTL when pushed; checked again on pop).
+type idleAt struct {
+	at int64
+	a  *active
+}
+
+func idleLess(h []idleAt, i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].a.w.Fingerprint < h[j].a.w.Fingerprint
+}
+
+func (m *Monitor) pushIdle(kind Kind, x idleAt) {
+	h := append(m.idle[kind], x)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !idleLess(h, i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	m.idle[kind] = h
+}
+
+func (m *Monitor) popIdle(kind Kind) idleAt {
+	h := m.idle[kind]
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = idleAt{}
+	h = h[:n]
+	for i := 0; ; {
+		l, r, s := 2*i+1, 2*i+2, i
+		if l < n && idleLess(h, l, s) {
+			s = l
+		}
+		if r < n && idleLess(h, r, s) {
+			s = r
+		}
+		if s == i {
+			break
+		}
+		h[i], h[s] = h[s], h[i]
+		i = s
+	}
+	m.idle[kind] = h
+	return top
+}
+
+// idleSince returns, sorted, the fingerprints of the open warnings of kind
+// not updated for more than ttl before now. It looks only at the warnings
+// whose TTL may have run out (a min-heap by UpdatedAt + ttl).
+func (m *Monitor) idleSince(kind Kind, ttl time.Duration, now time.Time) []string {
+	var out []string
+	n := now.UnixNano()
+	var later []idleAt
+	for h := m.idle[kind]; len(h) > 0 && h[0].at < n; h = m.idle[kind] {
+		x := m.popIdle(kind)
+		a := x.a
+		if m.active[a.w.Fingerprint] != a || a.ended {
+			continue // gone
+		}
+		if now.Sub(a.w.UpdatedAt) > ttl {
+			out = append(out, a.w.Fingerprint)
+		} else {
+			later = append(later, idleAt{at: a.w.UpdatedAt.Add(ttl).UnixNano(), a: a})
+		}
+	}
+	for _, x := range later {
+		m.pushIdle(kind, x)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// idleTTL is how long a customer warning of kind stays open unfed (0: the
+// kind does not end by idling).
+func (m *Monitor) idleTTL(kind Kind) time.Duration {
+	switch kind {
+	case KindRepeat:
+		return 7 * 24 * time.Hour
+	case KindEscalation:
+		return time.Duration(m.cfg.Escalation.IdleTTL)
+	}
+	return 0
 }
 
 // dueAt is an entry of the notice heap.
@@ -218,6 +309,9 @@ func (m *Monitor) setActive(fp string, a *active) {
 	}
 	k[fp] = a
 	m.schedule(a)
+	if ttl := m.idleTTL(a.w.Kind); ttl > 0 {
+		m.pushIdle(a.w.Kind, idleAt{at: a.w.UpdatedAt.Add(ttl).UnixNano(), a: a})
+	}
 }
 
 func (m *Monitor) dropActive(fp string) {
@@ -254,7 +348,7 @@ func NewMonitor(ctx context.Context, opts Options) (*Monitor, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	m := &Monitor{cfg: cfg, log: log, notifier: opts.Notifier, outSrc: opts.Outages, active: make(map[string]*active),
-		ofKind: make(map[Kind]map[string]*active)}
+		ofKind: make(map[Kind]map[string]*active), idle: make(map[Kind][]idleAt)}
 	c := &m.cfg
 	m.batch = newBatch(c)
 	m.trend = newTrend(c)
@@ -649,16 +743,4 @@ func (m *Monitor) retest(w *Warning, now time.Time) bool {
 		return m.esc.fires(w.Key.Get("customer"))
 	}
 	return false
-}
-
-// sortedActive returns the fingerprints of the open warnings of kind, sorted.
-func (m *Monitor) sortedActive(kind Kind) []string {
-	var out []string
-	for fp, a := range m.ofKind[kind] {
-		if !a.ended {
-			out = append(out, fp)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
