@@ -129,8 +129,13 @@ var ErrArchived = errors.New("archived")
 // a warning whose key fires again. Every change is a complaint.Record in the
 // journal (stream "warning/<id>"), so LoadLedger rebuilds it after a restart.
 // Explicit steps (Acknowledge…Close) are written at once; changes found on
-// the hot path are queued and written on the Monitor's Tick. A Ledger is
-// safe for concurrent use.
+// the hot path are queued and written on the Monitor's Tick. Memory holds
+// the open entries and the LedgerConfig.Recent latest archived ones: a
+// per-ticket warning (deadline, repeat, escalation) is archived when its
+// condition ends, after the ledger closed it itself (AutoClosedBy) if
+// nobody had acknowledged it; any entry is archived once closed with its
+// look-backs done. Get and the steps reload archived entries from the
+// journal. A Ledger is safe for concurrent use.
 type Ledger struct {
 	mu      sync.Mutex
 	cfg     LedgerConfig

@@ -473,19 +473,21 @@ func (ps *Problems) List() []Problem {
 }
 
 // raisedSince reports whether any of the fingerprints was raised (or
-// reopened) after t.
+// reopened) after t, by an open entry or one in the recent window.
 func (l *Ledger) raisedSince(fps []string, t time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	after := func(e *Entry) bool {
+		return slices.ContainsFunc(e.Raises, func(r time.Time) bool { return r.After(t) })
+	}
 	for _, fp := range fps {
-		id, ok := l.byFP[fp]
-		if !ok {
-			continue
+		if id, ok := l.byFP[fp]; ok && after(l.entries[id]) {
+			return true
 		}
-		for _, r := range l.entries[id].Raises {
-			if r.After(t) {
-				return true
-			}
+	}
+	for _, e := range l.recent {
+		if slices.Contains(fps, e.Warning.Fingerprint) && after(e) {
+			return true
 		}
 	}
 	return false
