@@ -111,10 +111,18 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 	} else if st.due == due && st.done == done && st.paused == paused {
 		return
 	}
+	onlyDone := st.due == due && st.paused == paused
 	for i := range done {
 		if done[i] && !st.done[i] && st.fired[i] != lvNone {
 			m.end(deadlineFP(t.ID, i), t.UpdatedAt)
 		}
+		onlyDone = onlyDone && (done[i] || !st.done[i])
+	}
+	if onlyDone {
+		// Stages were only completed: the other stages' alarms stand, and
+		// the completed ones are skipped when they come up (valid).
+		st.done = done
+		return
 	}
 	st.gen++
 	st.due, st.done, st.paused, st.pausedD = due, done, paused, t.Paused
