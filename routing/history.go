@@ -124,9 +124,13 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 func (h *History) schedule(id string, ch *customerHistory, now int64) {
 	var at int64
 	switch {
+	case len(ch.marks) > 0 && ch.queued != 0:
+		// Queued no later than every older mark's expiry: only the newest
+		// mark (marks may arrive out of order) can bring it forward.
+		at = ch.marks[len(ch.marks)-1].at + int64(HistoryWindow)
 	case len(ch.marks) > 0:
 		at = ch.marks[0].at + int64(HistoryWindow)
-		for _, m := range ch.marks[1:] { // marks may arrive out of order
+		for _, m := range ch.marks[1:] {
 			at = min(at, m.at+int64(HistoryWindow))
 		}
 	case len(ch.open) == 0:
