@@ -78,7 +78,8 @@ type Action struct {
 // ActionSource is implemented by an Observer or Ticker that leaves actions
 // for the engine (warning.Monitor does). Actions returns the pending
 // actions and forgets them. Engine.Tick drains every ActionSource among the
-// observers and tickers after the tickers ran.
+// observers and tickers after the tickers ran; an action on a ticket the
+// store no longer holds is skipped there, other failures are returned.
 type ActionSource interface {
 	Actions() []Action
 }
@@ -442,7 +443,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 		}
 	}
 	for _, src := range e.sources {
-		if err := e.ApplyActions(ctx, src.Actions()); err != nil {
+		if err := e.applyActions(ctx, src.Actions(), true); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -453,9 +454,21 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 // fails (say, a ticket that no longer exists) does not stop the others; the
 // errors come back joined, each naming its ticket.
 func (e *Engine) ApplyActions(ctx context.Context, actions []Action) error {
+	return e.applyActions(ctx, actions, false)
+}
+
+// applyActions applies actions; with skipGone an action on a ticket the
+// store no longer holds (a replay window forgets closed tickets) is moot:
+// logged, not an error.
+func (e *Engine) applyActions(ctx context.Context, actions []Action, skipGone bool) error {
 	var errs []error
 	for _, a := range actions {
-		if _, err := e.Apply(ctx, a.Ticket, a.Event); err != nil {
+		_, err := e.Apply(ctx, a.Ticket, a.Event)
+		if skipGone && errors.Is(err, complaint.ErrNotFound) {
+			e.log.Debug("kesu: action on a ticket no longer stored; skipped", "ticket", a.Ticket, "event", a.Event.Type)
+			continue
+		}
+		if err != nil {
 			e.log.Warn("kesu: action not applied", "ticket", a.Ticket, "event", a.Event.Type, "err", err)
 			errs = append(errs, fmt.Errorf("kesu: action %s on %s: %w", a.Event.Type, a.Ticket, err))
 		}

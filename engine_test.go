@@ -349,6 +349,12 @@ func TestTickAppliesActions(t *testing.T) {
 	assert.Equal(t, "test/batch", tag.Rule)
 	assert.Empty(t, g.Actions(), "drained once, not twice")
 
+	// On Tick an action on a ticket the store no longer holds is moot.
+	g.mu.Lock()
+	g.pending = append(g.pending, kesu.Action{Ticket: "T404", Event: complaint.Event{Type: complaint.EventUrged}})
+	g.mu.Unlock()
+	require.NoError(t, eng.Tick(ctx, t0))
+
 	err = eng.ApplyActions(ctx, []kesu.Action{{Ticket: "T404", Event: complaint.Event{Type: complaint.EventUrged}}})
 	assert.ErrorIs(t, err, complaint.ErrNotFound)
 	assert.ErrorContains(t, err, "T404")
