@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,7 +173,7 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 		stack.AfterTick(ctx, eng)
 	}
-	out := replayOutput{Summary: sum, Warnings: warningsOut(stack.Monitor)}
+	out := replayOutput{Summary: sum, Warnings: warningsOut(stack)}
 	if out.KPIs, err = scorecardOut(ctx, stack.Book, *scope, *period, sum); err != nil {
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 		return 1
@@ -195,9 +196,11 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return 0
 }
 
-// warningsOut lists every warning raised: the ledger's entries and those
-// firing but not yet in it, in the ledger's order (first raise, then id).
-func warningsOut(mon *warning.Monitor) []warningOut {
+// warningsOut lists every warning raised: the ledger's entries (open and
+// recent), those firing but not yet in it, and every other warning notified
+// during the run (the ledger keeps only open and recent entries in memory).
+func warningsOut(stack *ingest.Stack) []warningOut {
+	mon := stack.Monitor
 	out := []warningOut{}
 	seen := map[string]bool{}
 	add := func(w *warning.Warning, state string) {
@@ -216,9 +219,17 @@ func warningsOut(mon *warning.Monitor) []warningOut {
 	}
 	for _, w := range mon.Active() {
 		if !seen[w.ID] {
+			seen[w.ID] = true
 			add(&w, string(warning.StateRaised))
 		}
 	}
+	for _, w := range stack.Notified() {
+		if !seen[w.ID] {
+			seen[w.ID] = true
+			add(&w, "archived")
+		}
+	}
+	slices.SortStableFunc(out, func(a, b warningOut) int { return strings.Compare(a.RaisedAt, b.RaisedAt) })
 	return out
 }
 

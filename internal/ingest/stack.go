@@ -44,6 +44,8 @@ type Stack struct {
 
 	mu         sync.Mutex
 	raised     map[string]bool // warning ids told to scoring
+	seen       map[string]int  // warning id → index in notified
+	notified   []warning.Warning
 	actionErrs int64
 }
 
@@ -68,7 +70,7 @@ type StackConfig struct {
 
 // NewStack builds the parts from cfg. Errors in the policy name file:line.
 func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
-	s := &Stack{Outages: new(warning.MemOutages), raised: map[string]bool{}}
+	s := &Stack{Outages: new(warning.MemOutages), raised: map[string]bool{}, seen: map[string]int{}}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -160,6 +162,19 @@ func (s *Stack) AfterTick(ctx context.Context, eng *kesu.Engine) {
 	}
 }
 
+// Notified returns every warning notified so far, in the order first
+// notified, each with its latest evidence. Unlike the ledger's in-memory
+// entries (open and recent only), it keeps every warning of the run.
+func (s *Stack) Notified() []warning.Warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]warning.Warning, len(s.notified))
+	for i := range s.notified {
+		out[i] = *s.notified[i].Clone()
+	}
+	return out
+}
+
 // DroppedActions returns how many Monitor actions could not be applied.
 func (s *Stack) DroppedActions() int64 {
 	s.mu.Lock()
@@ -177,6 +192,12 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 		n.s.mu.Lock()
 		seen := n.s.raised[w.ID]
 		n.s.raised[w.ID] = true
+		if ix, ok := n.s.seen[w.ID]; ok {
+			n.s.notified[ix] = *w.Clone() // the latest evidence
+		} else {
+			n.s.seen[w.ID] = len(n.s.notified)
+			n.s.notified = append(n.s.notified, *w.Clone())
+		}
 		n.s.mu.Unlock()
 		if seen {
 			continue
