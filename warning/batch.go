@@ -53,18 +53,18 @@ type member struct {
 // counts, a four-week ring of hourly counts (the hour-of-week baseline), a
 // dispersion estimate and the last few members. About 0.9 KB.
 type series struct {
-	key           bkey
-	born          int64 // hour index of the first ticket
-	q             int64 // current quarter index (unix / 900)
-	last          int64 // unix seconds of the last ticket
-	lastFire      int64 // unix seconds when the test last passed
-	cacheQ        int64
+	ka, kb        string // the key's two values (bkey.a, bkey.b)
+	born          int64  // hour index of the first ticket
+	q             int64  // current quarter index (unix / 900)
+	last          int64  // unix seconds of the last ticket
+	lastFire      int64  // unix seconds when the test last passed
 	parent        int32
 	total         uint32
 	parentAtBirth uint32
 	sum24         int32
 	sumH          int32 // sum of valid hour slots
 	kids          int32 // live child keys
+	cacheQ        int32 // quarter of the cached expectations (low 32 bits)
 	phi           float32
 	dayObs        float32
 	dayExp        float32
@@ -80,6 +80,7 @@ type series struct {
 	live          bool
 	mhead         uint8
 	mlen          uint8
+	fam           uint8 // the key's family (bkey.fam)
 	quarters      [ringQ]uint8
 	hours         [ringH]uint8
 }
@@ -90,7 +91,7 @@ type batch struct {
 	windows []int // in quarters
 	perDay  []float64
 	kinds   [8]complaint.Kind
-	index   map[uint64]int32 // by key hash (a collision keeps the first key's series)
+	index   keyIndex         // by key hash (a collision keeps the first key's series)
 	chunks  []*[chunk]series // series in fixed chunks: no growth slack
 	n       int
 	free    []int32
@@ -107,10 +108,12 @@ type batch struct {
 // pages (64 series of 984 B wasted 40 B each).
 const chunk = int(128 << 10 / unsafe.Sizeof(series{}))
 
+func (s *series) bkey() bkey { return bkey{s.fam, s.ka, s.kb} }
+
 func (b *batch) at(i int32) *series { return &b.chunks[int(i)/chunk][int(i)%chunk] }
 
 func newBatch(cfg *Config) *batch {
-	b := &batch{cfg: cfg, index: make(map[uint64]int32)}
+	b := &batch{cfg: cfg}
 	for _, w := range cfg.Batch.Windows {
 		k := int((time.Duration(w) + 15*time.Minute - 1) / (15 * time.Minute))
 		if k < 1 {
@@ -142,7 +145,7 @@ func (b *batch) counts(k complaint.Kind) bool {
 
 func (b *batch) lookup(k bkey, parent int32, hour int64) int32 {
 	h := k.hash()
-	if i, ok := b.index[h]; ok {
+	if i, ok := b.index.get(h); ok {
 		return i
 	}
 	var i int32
@@ -158,14 +161,14 @@ func (b *batch) lookup(k bkey, parent int32, hour int64) int32 {
 		b.n++
 	}
 	s := b.at(i)
-	s.key, s.parent, s.born, s.live, s.phi = k, parent, hour, true, 1
+	s.ka, s.kb, s.fam, s.parent, s.born, s.live, s.phi = k.a, k.b, k.fam, parent, hour, true, 1
 	s.q = hour * 4
 	s.cacheQ = -1
 	if parent >= 0 {
 		s.parentAtBirth = b.at(parent).total
 		b.at(parent).kids++
 	}
-	b.index[h] = i
+	b.index.put(h, i)
 	if k.fam != famTop {
 		b.tested++
 	}
@@ -409,8 +412,8 @@ func (b *batch) dispersion(s *series) float64 {
 
 // expected returns the expected count of window j (k quarters) at time now.
 func (b *batch) expected(s *series, j int, now int64) float64 {
-	if s.cacheQ != s.q {
-		s.cacheQ = s.q
+	if s.cacheQ != int32(s.q) {
+		s.cacheQ = int32(s.q)
 		curH := floorDiv(s.q, 4)
 		s.curMean = float32(b.hourMean(s, curH))
 		for jj, k := range b.windows {
@@ -524,7 +527,7 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	s.open = true
 	s.excl = true
 	parentFP := ""
-	if s.key.fam == famFine && s.parent >= 0 {
+	if s.fam == famFine && s.parent >= 0 {
 		p := b.at(s.parent)
 		p.openKids++
 		if p.open {
@@ -533,10 +536,10 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	}
 	f.parent = parentFP
 	m.fire(&f)
-	if s.key.fam == famCoarse {
-		m.inhibitChildren(f.fp, s.key.a, s.key.b)
+	if s.fam == famCoarse {
+		m.inhibitChildren(f.fp, s.ka, s.kb)
 	}
-	if s.key.fam == famFine && s.parent >= 0 && parentFP == "" && b.at(s.parent).openKids >= 2 {
+	if s.fam == famFine && s.parent >= 0 && parentFP == "" && b.at(s.parent).openKids >= 2 {
 		b.rollup(s.parent, at, m)
 	}
 }
@@ -552,26 +555,26 @@ func (b *batch) rollup(i int32, at time.Time, m *Monitor) {
 	f.explain = "rolled up: " + strconv.Itoa(int(p.openKids)) + " child keys burst at once; " + f.explain
 	p.open, p.excl, p.lastFire = true, true, at.Unix()
 	m.fire(&f)
-	m.inhibitChildren(f.fp, p.key.a, p.key.b)
+	m.inhibitChildren(f.fp, p.ka, p.kb)
 }
 
 func (b *batch) end(i int32, at time.Time, m *Monitor) {
 	s := b.at(i)
 	s.open = false
-	if s.key.fam == famFine && s.parent >= 0 {
+	if s.fam == famFine && s.parent >= 0 {
 		b.at(s.parent).openKids--
 	}
 	m.end(b.fingerprint(s), at)
 }
 
 func (b *batch) labels(s *series) Key {
-	switch s.key.fam {
+	switch s.fam {
 	case famFine, famCoarse, famTop:
-		return NewKey("region", s.key.a, "category", s.key.b)
+		return NewKey("region", s.ka, "category", s.kb)
 	case famPartner:
-		return NewKey("partner", s.key.a, "region", s.key.b)
+		return NewKey("partner", s.ka, "region", s.kb)
 	default:
-		return NewKey("product", s.key.a)
+		return NewKey("product", s.ka)
 	}
 }
 
@@ -606,7 +609,7 @@ func (b *batch) finding(s *series, j, obs int, mu, p float64, g Grade, at time.T
 	sb.WriteString(" tickets in ")
 	sb.WriteString(wname)
 	sb.WriteString(" at ")
-	sb.WriteString(famNames[s.key.fam])
+	sb.WriteString(famNames[s.fam])
 	sb.WriteString(" ")
 	sb.WriteString(key.String())
 	sb.WriteString(" against ")
@@ -657,8 +660,8 @@ func (b *batch) sweep(now time.Time, m *Monitor) {
 		if s.parent >= 0 {
 			b.at(s.parent).kids--
 		}
-		delete(b.index, s.key.hash())
-		if s.key.fam != famTop {
+		b.index.del(s.bkey().hash())
+		if s.fam != famTop {
 			b.tested--
 		}
 		s.live = false
@@ -679,3 +682,98 @@ func (b *batch) fires(key Key, now time.Time) bool {
 }
 
 func keyEqual(a, b Key) bool { return slices.Equal(a, b) }
+
+// keyIndex maps key hashes to series positions: an open-addressed table
+// (linear probing, backward-shift deletion) of parallel hash and position
+// arrays, at most 75 % full. It has a Go map's semantics (one position per
+// hash) at 12 B a slot, about half a map's cost per key.
+type keyIndex struct {
+	hs   []uint64
+	pos  []int32 // position + 1; 0 marks an empty slot
+	n    int
+	bits uint8
+}
+
+func (x *keyIndex) home(h uint64) int { return int((h * 0x9e3779b97f4a7c15) >> (64 - x.bits)) }
+
+// get returns the position stored for h.
+func (x *keyIndex) get(h uint64) (int32, bool) {
+	if x.n == 0 {
+		return 0, false
+	}
+	mask := len(x.pos) - 1
+	for p := x.home(h); ; p = (p + 1) & mask {
+		v := x.pos[p]
+		if v == 0 {
+			return 0, false
+		}
+		if x.hs[p] == h {
+			return v - 1, true
+		}
+	}
+}
+
+// put stores position i for h (replacing any earlier one).
+func (x *keyIndex) put(h uint64, i int32) {
+	if (x.n+1)*4 > len(x.pos)*3 {
+		x.grow()
+	}
+	mask := len(x.pos) - 1
+	p := x.home(h)
+	for ; x.pos[p] != 0; p = (p + 1) & mask {
+		if x.hs[p] == h {
+			x.pos[p] = i + 1
+			return
+		}
+	}
+	x.hs[p], x.pos[p] = h, i+1
+	x.n++
+}
+
+func (x *keyIndex) grow() {
+	hs, pos := x.hs, x.pos
+	if x.bits == 0 {
+		x.bits = 6
+	} else {
+		x.bits++
+	}
+	x.hs, x.pos, x.n = make([]uint64, 1<<x.bits), make([]int32, 1<<x.bits), 0
+	for j, v := range pos {
+		if v != 0 {
+			x.put(hs[j], v-1)
+		}
+	}
+}
+
+// del removes h, shifting later entries of its probe run back.
+func (x *keyIndex) del(h uint64) {
+	if x.n == 0 {
+		return
+	}
+	mask := len(x.pos) - 1
+	i := x.home(h)
+	for ; x.hs[i] != h || x.pos[i] == 0; i = (i + 1) & mask {
+		if x.pos[i] == 0 {
+			return
+		}
+	}
+	x.n--
+	j := i
+	for {
+		x.pos[i] = 0
+		for {
+			j = (j + 1) & mask
+			if x.pos[j] == 0 {
+				return
+			}
+			k := x.home(x.hs[j])
+			// Entry j stays when its home lies cyclically in (i, j].
+			if (i <= j && i < k && k <= j) || (i > j && (i < k || k <= j)) {
+				continue
+			}
+			break
+		}
+		x.hs[i], x.pos[i] = x.hs[j], x.pos[j]
+		i = j
+	}
+}

@@ -157,12 +157,10 @@ func TestMemoryPerKey(t *testing.T) {
 	perCustomer := float64(heapInUse()-before) / (n * 5)
 	runtime.KeepAlive(mon2)
 	t.Logf("per aggregate key: %.0f B; per customer-issue entry (repeat + escalation state): %.0f B", perKey, perCustomer)
-	// DESIGN.md's target is 1 KB per aggregate key. The series itself is
-	// 984 B (TestSeriesSize); with the index entry and the key strings the
-	// measured total is about 1.06 KB: 6 % over, reported in BENCHMARKS.md.
-	// This bound catches any growth beyond that.
-	if perKey > 1100 {
-		t.Errorf("per aggregate key %.0f B > 1100 B", perKey)
+	// DESIGN.md's target: 1 KB per aggregate key, index entry and key
+	// strings included (the series is 968 B, TestSeriesSize).
+	if perKey > 1024 {
+		t.Errorf("per aggregate key %.0f B > 1024 B", perKey)
 	}
 	if perCustomer > 128 {
 		t.Errorf("per customer-issue entry %.0f B > 128 B", perCustomer)
