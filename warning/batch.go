@@ -101,6 +101,7 @@ type batch struct {
 	seq uint32
 
 	found []finding // scratch
+	fp    []byte    // scratch fingerprint
 }
 
 // chunk is how many series are allocated at once: as many as fill 16
@@ -504,7 +505,8 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	}
 	if bestJ < 0 {
 		if s.open {
-			m.member(KindBatch, b.fingerprint(s), t, at)
+			b.fp = b.appendFP(b.fp[:0], s)
+			m.memberFP(KindBatch, b.fp, t, at)
 		}
 		return
 	}
@@ -519,8 +521,9 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	}
 	if wasOpen {
 		// Only the grade can change; members are added by member().
-		m.member(KindBatch, b.fingerprint(s), t, at)
-		m.regrade(KindBatch, b.fingerprint(s), grade, bestP, at)
+		b.fp = b.appendFP(b.fp[:0], s)
+		m.memberFP(KindBatch, b.fp, t, at)
+		m.regrade(KindBatch, b.fp, grade, bestP, at)
 		return
 	}
 	f := b.finding(s, bestJ, bestObs, bestMu, bestP, grade, at)
@@ -580,6 +583,33 @@ func (b *batch) labels(s *series) Key {
 
 func (b *batch) fingerprint(s *series) string {
 	return Fingerprint(KindBatch, b.labels(s))
+}
+
+// appendFP appends b.fingerprint(s) to dst without allocating.
+func (b *batch) appendFP(dst []byte, s *series) []byte {
+	var arr [2]Label
+	k := arr[:0]
+	switch s.fam {
+	case famFine, famCoarse, famTop: // NewKey("region", a, "category", b), sorted
+		if s.kb != "" {
+			k = append(k, Label{"category", s.kb})
+		}
+		if s.ka != "" {
+			k = append(k, Label{"region", s.ka})
+		}
+	case famPartner:
+		if s.ka != "" {
+			k = append(k, Label{"partner", s.ka})
+		}
+		if s.kb != "" {
+			k = append(k, Label{"region", s.kb})
+		}
+	default:
+		if s.ka != "" {
+			k = append(k, Label{"product", s.ka})
+		}
+	}
+	return appendFingerprint(dst, KindBatch, k)
 }
 
 func (b *batch) finding(s *series, j, obs int, mu, p float64, g Grade, at time.Time) finding {

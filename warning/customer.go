@@ -25,6 +25,7 @@ type repeats struct {
 	m     map[uint64]repEntry
 	peak  int
 	swept time.Time // last walk of m
+	fp    []byte    // scratch fingerprint
 }
 
 func newRepeats(cfg *Config) *repeats { return &repeats{cfg: cfg, m: make(map[uint64]repEntry)} }
@@ -68,13 +69,29 @@ func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
 	} else {
 		r.m[k] = e
 		if fire {
-			m.member(KindRepeat, Fingerprint(KindRepeat, NewKey("customer", t.Customer, "category", cat)), t, t.ReceivedAt)
+			r.fp = appendRepeatFP(r.fp[:0], t.Customer, cat)
+			m.memberFP(KindRepeat, r.fp, t, t.ReceivedAt)
 		}
 	}
 	if len(r.m) > r.peak {
 		r.peak = len(r.m)
 	}
 	return n30
+}
+
+// appendRepeatFP appends the repeat warning's fingerprint,
+// Fingerprint(KindRepeat, NewKey("customer", customer, "category", cat)),
+// to dst without allocating.
+func appendRepeatFP(dst []byte, customer, cat string) []byte {
+	var arr [2]Label
+	k := arr[:0]
+	if cat != "" {
+		k = append(k, Label{"category", cat})
+	}
+	if customer != "" {
+		k = append(k, Label{"customer", customer})
+	}
+	return appendFingerprint(dst, KindRepeat, k)
 }
 
 func (r *repeats) fire(t *complaint.Ticket, cat string, n7, n30 int, m *Monitor) {
@@ -151,6 +168,7 @@ type escalation struct {
 	gIII      int
 	maxProf   int
 	points    []Point // scratch
+	fp        []byte  // scratch fingerprint
 }
 
 func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
@@ -250,42 +268,27 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 			cust = c
 		}
 	}
-	if n30 > 0 {
-		add(PointRepeat, p[PointRepeat]*min(n30, 3), strconv.Itoa(n30)+" earlier contacts on "+complaint.Truncate(t.Category, 2)+" in 30 days")
-	}
 	prior := int(st.prior)
 	if cust != nil {
 		prior = max(prior, cust.PriorEscalations)
 	}
+	isProf := prof || cust.Has(complaint.FlagProfessional)
+	isSens := sens || cust.Has(complaint.FlagSensitive)
+	// The total first, the same points as the lines below: the lines (and
+	// their strings) are built only when a warning fires.
+	total := s
+	if t.UrgeCount < 0 { // counted in s, not a point line
+		total -= p[PointUrge] * t.UrgeCount
+	}
 	if prior > 0 {
-		add(PointPrior, p[PointPrior], strconv.Itoa(prior)+" earlier regulator escalations")
+		total += p[PointPrior]
 	}
-	if late {
-		add(PointDeadline, p[PointDeadline], "ticket "+t.ID+" has used 80% of its deadline")
+	if isProf {
+		total += p[PointProfessional]
 	}
-	if words != "" {
-		add(PointWords, p[PointWords], "the text mentions "+words)
+	if isSens {
+		total += p[PointSensitive]
 	}
-	if t.Channel.Regulator() || t.Channel == complaint.ChannelMedia {
-		add(PointChannel, p[PointChannel], "came in through "+string(t.Channel))
-	}
-	if prof || cust.Has(complaint.FlagProfessional) {
-		add(PointProfessional, p[PointProfessional], "professional complainant")
-	}
-	if sens || cust.Has(complaint.FlagSensitive) {
-		add(PointSensitive, p[PointSensitive], "sensitive customer")
-	}
-	if t.UrgeCount > 0 {
-		add(PointUrge, p[PointUrge]*min(t.UrgeCount, 3), "urged "+strconv.Itoa(t.UrgeCount)+" times")
-	}
-	if dissat {
-		add(PointDissatisfied, p[PointDissatisfied], "dissatisfied or reopened")
-	}
-	total := 0
-	for _, q := range pts {
-		total += q.Points
-	}
-	x.points = pts[:0]
 	g := GradeNone
 	switch {
 	case total >= x.gI:
@@ -300,11 +303,40 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 	}
 	k := hash2(t.Customer, "")
 	st = x.m[k]
-	fp := Fingerprint(KindEscalation, NewKey("customer", t.Customer))
 	if st.open && int(st.score) >= total {
-		m.member(KindEscalation, fp, t, at)
+		x.fp = appendFingerprint(x.fp[:0], KindEscalation, Key{{"customer", t.Customer}})
+		m.memberFP(KindEscalation, x.fp, t, at)
 		return
 	}
+	if n30 > 0 {
+		add(PointRepeat, p[PointRepeat]*min(n30, 3), strconv.Itoa(n30)+" earlier contacts on "+complaint.Truncate(t.Category, 2)+" in 30 days")
+	}
+	if prior > 0 {
+		add(PointPrior, p[PointPrior], strconv.Itoa(prior)+" earlier regulator escalations")
+	}
+	if late {
+		add(PointDeadline, p[PointDeadline], "ticket "+t.ID+" has used 80% of its deadline")
+	}
+	if words != "" {
+		add(PointWords, p[PointWords], "the text mentions "+words)
+	}
+	if t.Channel.Regulator() || t.Channel == complaint.ChannelMedia {
+		add(PointChannel, p[PointChannel], "came in through "+string(t.Channel))
+	}
+	if isProf {
+		add(PointProfessional, p[PointProfessional], "professional complainant")
+	}
+	if isSens {
+		add(PointSensitive, p[PointSensitive], "sensitive customer")
+	}
+	if t.UrgeCount > 0 {
+		add(PointUrge, p[PointUrge]*min(t.UrgeCount, 3), "urged "+strconv.Itoa(t.UrgeCount)+" times")
+	}
+	if dissat {
+		add(PointDissatisfied, p[PointDissatisfied], "dissatisfied or reopened")
+	}
+	x.points = pts[:0]
+	fp := Fingerprint(KindEscalation, NewKey("customer", t.Customer))
 	st.open, st.score = true, int16(total)
 	x.m[k] = st
 	var b strings.Builder

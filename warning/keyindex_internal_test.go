@@ -41,3 +41,23 @@ func TestKeyIndex(t *testing.T) {
 		require.Equal(t, v, got)
 	}
 }
+
+// TestAppendFP checks the allocation-free fingerprints against Fingerprint.
+func TestAppendFP(t *testing.T) {
+	b := &batch{}
+	for _, s := range []series{
+		{fam: famFine, ka: "gd.gz.th", kb: "billing.dispute"},
+		{fam: famCoarse, ka: "gd.gz", kb: "billing"},
+		{fam: famTop, ka: "gd", kb: ""},
+		{fam: famPartner, ka: "p1", kb: "gd"},
+		{fam: famProduct, ka: "fiber"},
+	} {
+		require.Equal(t, b.fingerprint(&s), string(b.appendFP(nil, &s)))
+	}
+	for _, c := range [][2]string{{"C1", "billing"}, {"C1", ""}} {
+		require.Equal(t, Fingerprint(KindRepeat, NewKey("customer", c[0], "category", c[1])),
+			string(appendRepeatFP(nil, c[0], c[1])))
+	}
+	require.Equal(t, Fingerprint(KindEscalation, NewKey("customer", "C1")),
+		string(appendFingerprint(nil, KindEscalation, Key{{"customer", "C1"}})))
+}

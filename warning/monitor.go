@@ -577,7 +577,15 @@ func (m *Monitor) update(a *active, f *finding) {
 
 // member adds ticket t to the open warning fp (a new member of a burst).
 func (m *Monitor) member(kind Kind, fp string, t *complaint.Ticket, at time.Time) {
-	a := m.active[fp]
+	m.memberOf(m.active[fp], t, at)
+}
+
+// memberFP is member for a fingerprint in a scratch buffer (no allocation).
+func (m *Monitor) memberFP(kind Kind, fp []byte, t *complaint.Ticket, at time.Time) {
+	m.memberOf(m.active[string(fp)], t, at)
+}
+
+func (m *Monitor) memberOf(a *active, t *complaint.Ticket, at time.Time) {
 	if a == nil || a.ended {
 		return
 	}
@@ -596,8 +604,8 @@ func (m *Monitor) member(kind Kind, fp string, t *complaint.Ticket, at time.Time
 }
 
 // regrade raises the grade of an open warning when a test got stronger.
-func (m *Monitor) regrade(kind Kind, fp string, g Grade, p float64, at time.Time) {
-	a := m.active[fp]
+func (m *Monitor) regrade(kind Kind, fp []byte, g Grade, p float64, at time.Time) {
+	a := m.active[string(fp)]
 	if a == nil || a.ended || !g.MoreSevere(a.w.Grade) || a.w.GradedBy != "default/"+a.w.Evidence.Rule {
 		return
 	}

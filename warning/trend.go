@@ -23,7 +23,8 @@ type tseries struct {
 	cusum float64
 	last  int64 // day of the last firing
 	days  [trendDays]uint16
-	off   int // zone offset in seconds, from the tickets
+	off   int    // zone offset in seconds, from the tickets
+	fp    string // fingerprint of the key's warning, set when it first fires
 }
 
 // trend is the hotspot-trend detector (R17, R25): on coarse keys (region L2
@@ -130,7 +131,7 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 		}
 	}
 	if s.last >= 0 && d-s.last > 7 {
-		m.end(Fingerprint(KindTrend, NewKey("region", s.key.region, "category", s.key.category)), now)
+		m.end(s.fp, now)
 	}
 }
 
@@ -152,7 +153,10 @@ func (tr *trend) fire(s *tseries, d int64, rule string, obs int, base, ratio, p 
 		}
 	}
 	b.WriteString(" at " + key.String())
-	f := finding{kind: KindTrend, key: key, fp: Fingerprint(KindTrend, key), at: now, grade: GradeIV,
+	if s.fp == "" {
+		s.fp = Fingerprint(KindTrend, key)
+	}
+	f := finding{kind: KindTrend, key: key, fp: s.fp, at: now, grade: GradeIV,
 		ev: Evidence{Window: map[bool]string{true: "7d", false: "1d"}[rule == "trend/week"], From: from, To: to,
 			Observed: obs, Baseline: round3(base), Ratio: round3(ratio), PValue: p, Rule: rule},
 		explain: b.String(),

@@ -147,6 +147,22 @@ func NewKey(pairs ...string) Key {
 // grouping and deduplication.
 func Fingerprint(kind Kind, key Key) string { return string(kind) + "{" + key.String() + "}" }
 
+// appendFingerprint appends Fingerprint(kind, key) to dst: the hot path
+// looks active warnings up through a scratch buffer without allocating.
+func appendFingerprint(dst []byte, kind Kind, key Key) []byte {
+	dst = append(dst, kind...)
+	dst = append(dst, '{')
+	for i, l := range key {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, l.Name...)
+		dst = append(dst, '=')
+		dst = append(dst, l.Value...)
+	}
+	return append(dst, '}')
+}
+
 // Point is one line of an explainable point score: how many points and why.
 type Point struct {
 	Rule   string `json:"rule"`
