@@ -165,3 +165,14 @@ func Under(code, ancestor string) bool {
 	}
 	return len(code) == len(ancestor) || code[len(ancestor)] == '.'
 }
+
+// UnderAny reports whether code is Under any of the prefixes. It does not
+// allocate.
+func UnderAny(code string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if Under(code, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -147,10 +147,10 @@ func (m *matcher) match(p *Policy, f *facts, rule string) bool {
 	if m.noTags&f.tags != 0 {
 		return false
 	}
-	if len(m.cats) > 0 && !underAny(f.t.Category, m.cats) {
+	if len(m.cats) > 0 && !complaint.UnderAny(f.t.Category, m.cats) {
 		return false
 	}
-	if len(m.regions) > 0 && !underAny(f.t.Region, m.regions) {
+	if len(m.regions) > 0 && !complaint.UnderAny(f.t.Region, m.regions) {
 		return false
 	}
 	if m.prog == nil {
@@ -172,15 +172,6 @@ func (m *matcher) match(p *Policy, f *facts, rule string) bool {
 	}
 	b, _ := out.(bool)
 	return b
-}
-
-func underAny(code string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if complaint.Under(code, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // fillEnv fills the expression environment f.envv. The VM gets it boxed as a

@@ -388,7 +388,7 @@ func (ps *payState) count(v *view, loc *time.Location) {
 func (ps *payState) price(v *view) int {
 	for i := range ps.pay.Prices {
 		pr := &ps.pay.Prices[i]
-		if len(pr.Category) > 0 && !anyUnder(v.category, pr.Category) {
+		if len(pr.Category) > 0 && !complaint.UnderAny(v.category, pr.Category) {
 			continue
 		}
 		if len(pr.Handling) > 0 && !slices.Contains(pr.Handling, string(v.handling)) {

@@ -174,15 +174,6 @@ func compileCounter(c Counter, path string, errf func(path, format string, args 
 	return m
 }
 
-func anyUnder(code string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if complaint.Under(code, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // match reports whether v is counted by m. It does not allocate.
 func (m *measure) match(v *view) bool {
 	if m.fact != v.fact {
@@ -200,10 +191,10 @@ func (m *measure) match(v *view) bool {
 	if m.channels != 0 && m.channels&channelBit(v.channel) == 0 {
 		return false
 	}
-	if len(m.category) > 0 && !anyUnder(v.category, m.category) {
+	if len(m.category) > 0 && !complaint.UnderAny(v.category, m.category) {
 		return false
 	}
-	if len(m.region) > 0 && !anyUnder(v.region, m.region) {
+	if len(m.region) > 0 && !complaint.UnderAny(v.region, m.region) {
 		return false
 	}
 	if len(m.partner) > 0 && !slices.Contains(m.partner, v.partner) {
