@@ -275,9 +275,7 @@ func (b *batch) advance(s *series, q int64) {
 		if n > ringH {
 			n = ringH
 		}
-		for h := newH - n; h < newH; h++ {
-			b.closeHour(s, h, 0, s.open)
-		}
+		b.closeEmpty(s, newH-n, newH, s.open)
 	}
 	n := q - s.q
 	if n >= ringQ {
@@ -322,20 +320,59 @@ func (b *batch) closeHour(s *series, h int64, c int, excl bool) {
 		s.sumH += int32(c)
 		s.nH++
 	}
-	if h%24 == 23 { // a day closes: update the dispersion estimate
-		if !s.dayExcl && s.dayExp > 0.5 && s.nH >= week {
-			d := float64(s.dayObs - s.dayExp)
-			r := d * d / float64(s.dayExp)
-			if r > b.cfg.Batch.MaxDispersion*3 {
-				r = b.cfg.Batch.MaxDispersion * 3
-			}
-			s.phi += float32((r - float64(s.phi)) / 14)
-			if s.phiDays < 1000 {
-				s.phiDays++
-			}
-		}
-		s.dayObs, s.dayExp, s.dayExcl = 0, 0, false
+	if h%24 == 23 {
+		b.closeDay(s)
 	}
+}
+
+// closeEmpty is closeHour(s, h, 0, excl) for every hour h in [from, to),
+// with the key's hourly rate recomputed only when its sums change.
+func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
+	from = max(from, s.born) // closeHour skips hours before the key was born
+	sumH, nH := s.sumH, s.nH
+	r := float32(s.rate())
+	for h := from; h < to; h++ {
+		if !excl {
+			// As closeHour: dayObs += 0 leaves it unchanged.
+			if s.sumH != sumH || s.nH != nH {
+				sumH, nH = s.sumH, s.nH
+				r = float32(s.rate())
+			}
+			s.dayExp += r
+		} else {
+			s.dayExcl = true
+		}
+		slot := &s.hours[h%ringH]
+		if h-ringH >= s.born && *slot != excluded {
+			s.sumH -= int32(*slot)
+			s.nH--
+		}
+		if excl {
+			*slot = excluded
+		} else {
+			*slot = 0
+			s.nH++
+		}
+		if h%24 == 23 {
+			b.closeDay(s)
+		}
+	}
+}
+
+// closeDay updates the dispersion estimate when a day closes.
+func (b *batch) closeDay(s *series) {
+	if !s.dayExcl && s.dayExp > 0.5 && s.nH >= week {
+		d := float64(s.dayObs - s.dayExp)
+		r := d * d / float64(s.dayExp)
+		if r > b.cfg.Batch.MaxDispersion*3 {
+			r = b.cfg.Batch.MaxDispersion * 3
+		}
+		s.phi += float32((r - float64(s.phi)) / 14)
+		if s.phiDays < 1000 {
+			s.phiDays++
+		}
+	}
+	s.dayObs, s.dayExp, s.dayExcl = 0, 0, false
 }
 
 // own returns the mean of the same hour of the week over the weeks still in
@@ -369,12 +406,15 @@ func (b *batch) hourMean(s *series, h int64) float64 {
 	sum, n := s.own(h)
 	shape := 1.0
 	var p *series
+	var ps float64
+	var pn int
+	var pr float64
 	if s.parent >= 0 {
 		p = b.at(s.parent)
-		if pr := p.rate(); pr > 0 {
-			if ps, pn := p.own(h); pn > 0 {
-				shape = (ps/float64(pn) + pr) / (2 * pr)
-			}
+		pr = p.rate()
+		ps, pn = p.own(h) // also the parent's mean below (parentMean)
+		if pr > 0 && pn > 0 {
+			shape = (ps/float64(pn) + pr) / (2 * pr)
 		}
 	}
 	r := s.rate()
@@ -391,16 +431,11 @@ func (b *batch) hourMean(s *series, h int64) float64 {
 		if share > 1 {
 			share = 1
 		}
-		pm := b.parentMean(p, h) * share
+		pm := (ps + priorWeight*pr) / (float64(pn) + priorWeight) * share // the parent's own mean times the share
 		wOwn := float64(s.nH) / week
 		mean = wOwn*mean + (1-wOwn)*pm
 	}
 	return mean
-}
-
-func (b *batch) parentMean(p *series, h int64) float64 {
-	sum, n := p.own(h)
-	return (sum + priorWeight*p.rate()) / (float64(n) + priorWeight)
 }
 
 func (b *batch) dispersion(s *series) float64 {
@@ -417,17 +452,28 @@ func (b *batch) expected(s *series, j int, now int64) float64 {
 		s.cacheQ = int32(s.q)
 		curH := floorDiv(s.q, 4)
 		s.curMean = float32(b.hourMean(s, curH))
-		for jj, k := range b.windows {
-			var sum, m float64
-			lastH := int64(math.MinInt64)
-			for i := 1; i < k; i++ {
-				hh := floorDiv(s.q-int64(i), 4)
-				if hh != lastH {
-					m, lastH = b.hourMean(s, hh), hh
-				}
-				sum += m / 4
+		// One pass over the hours of the longest window: each window's sum
+		// is a prefix of it (same terms, same order).
+		maxK := 0
+		for j, k := range b.windows {
+			maxK = max(maxK, k)
+			if k <= 1 {
+				s.cacheFull[j] = 0
 			}
-			s.cacheFull[jj] = float32(sum)
+		}
+		var sum, m float64
+		lastH := int64(math.MinInt64)
+		for i := 1; i < maxK; i++ {
+			hh := floorDiv(s.q-int64(i), 4)
+			if hh != lastH {
+				m, lastH = b.hourMean(s, hh), hh
+			}
+			sum += m / 4
+			for j, k := range b.windows {
+				if k == i+1 {
+					s.cacheFull[j] = float32(sum)
+				}
+			}
 		}
 	}
 	f := float64(now-s.q*quarter) / quarter
