@@ -151,3 +151,9 @@ func ExampleNewFake() {
 	// C-2 true
 	// C-1 false
 }
+
+func TestBuildReportsCompilerOutput(t *testing.T) {
+	_, err := adaptertest.Build(context.Background(), "./does-not-exist", t.TempDir())
+	require.Error(t, err)
+	require.ErrorContains(t, err, "adaptertest: go build ./does-not-exist")
+}

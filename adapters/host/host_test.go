@@ -35,10 +35,9 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	faultPlugin = filepath.Join(dir, "faultplugin")
-	if out, err := exec.Command("go", "build", "-o", faultPlugin, "./internal/faultplugin").CombinedOutput(); err != nil {
+	if faultPlugin, err = adaptertest.Build(context.Background(), "./internal/faultplugin", dir); err != nil {
 		os.RemoveAll(dir)
-		panic("build faultplugin: " + err.Error() + "\n" + string(out))
+		panic(err)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -33,13 +33,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/kesu-go/kesu"
+	"github.com/kesu-go/kesu/adapters/adaptertest"
 	"github.com/kesu-go/kesu/adapters/host"
 	"github.com/kesu-go/kesu/adapters/link"
 	"github.com/kesu-go/kesu/complaint"
@@ -98,16 +98,6 @@ func (c *clock) advance(d time.Duration) time.Time {
 
 var cst = time.FixedZone("CST", 8*3600)
 
-// build compiles the package into dir and returns the binary's path.
-func build(ctx context.Context, dir, pkg string) (string, error) {
-	out := filepath.Join(dir, filepath.Base(pkg))
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
-	}
-	return out, nil
-}
-
 func run(ctx context.Context, out io.Writer, o options) error {
 	logger := o.logger
 	if logger == nil {
@@ -119,12 +109,12 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	}
 	defer os.RemoveAll(tmp)
 	if o.billing == "" {
-		if o.billing, err = build(ctx, tmp, "github.com/kesu-go/kesu/examples/billing-plugin"); err != nil {
+		if o.billing, err = adaptertest.Build(ctx, "github.com/kesu-go/kesu/examples/billing-plugin", tmp); err != nil {
 			return err
 		}
 	}
 	if o.crm == "" {
-		if o.crm, err = build(ctx, tmp, "github.com/kesu-go/kesu/examples/crm-plugin"); err != nil {
+		if o.crm, err = adaptertest.Build(ctx, "github.com/kesu-go/kesu/examples/crm-plugin", tmp); err != nil {
 			return err
 		}
 	}
