@@ -100,8 +100,15 @@ type batch struct {
 	ids [idRing]string
 	seq uint32
 
-	found []finding // scratch
-	fp    []byte    // scratch fingerprint
+	found []finding        // scratch
+	fp    []byte           // scratch fingerprint
+	maxK  int              // the longest window, in quarters
+	means [maxWinH]float64 // scratch hour means (hourMeans)
+	// termHour[q mod 4][i] is the hour of quarter q-i, counted from the
+	// first hour of the longest window; winEnd[i] marks the i where a
+	// window's whole quarters end (k == i+1).
+	termHour [4][ringQ]uint8
+	winEnd   [ringQ]bool
 }
 
 // chunk is how many series are allocated at once: as many as fill 16
@@ -130,6 +137,16 @@ func newBatch(cfg *Config) *batch {
 		}
 		b.windows = append(b.windows, k)
 		b.perDay = append(b.perDay, float64(ringQ)/float64(k))
+		b.maxK = max(b.maxK, k)
+	}
+	for _, k := range b.windows {
+		b.winEnd[k-1] = true
+	}
+	for r := range 4 {
+		lo := floorDiv(int64(r-b.maxK+1), 4)
+		for i := 1; i < b.maxK; i++ {
+			b.termHour[r][i] = uint8(floorDiv(int64(r-i), 4) - lo)
+		}
 	}
 	copy(b.kinds[:], []complaint.Kind{complaint.KindComplaint, complaint.KindEscalated, complaint.KindReport, complaint.KindFaultReport})
 	return b
@@ -326,18 +343,51 @@ func (b *batch) closeHour(s *series, h int64, c int, excl bool) {
 }
 
 // closeEmpty is closeHour(s, h, 0, excl) for every hour h in [from, to),
-// with the key's hourly rate recomputed only when its sums change.
+// with the key's hourly rate recomputed only when its sums change. Runs of
+// slots that are already empty and counted (nothing changes there but the
+// day's expectation) are skipped over; a whole day of them adds the same
+// 24 rates from zero, so that sum is computed once per rate.
 func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 	from = max(from, s.born) // closeHour skips hours before the key was born
 	sumH, nH := s.sumH, s.nH
 	r := float32(s.rate())
-	for h := from; h < to; h++ {
+	dayR, day := float32(0), float32(-1) // day: 24 sequential adds of dayR from 0
+	for h := from; h < to; {
 		if !excl {
-			// As closeHour: dayObs += 0 leaves it unchanged.
 			if s.sumH != sumH || s.nH != nH {
 				sumH, nH = s.sumH, s.nH
 				r = float32(s.rate())
 			}
+			if h-ringH >= s.born && s.hours[h%ringH] == 0 {
+				// A run of counted empty slots: they stay empty and counted,
+				// so the sums and the rate do not change.
+				end := h + 1
+				for end < to && s.hours[end%ringH] == 0 {
+					end++
+				}
+				for h < end {
+					if h%24 == 0 && h+24 <= end && s.dayExp == 0 && !s.dayExcl {
+						if day < 0 || dayR != r {
+							var d float32
+							for range 24 {
+								d += r
+							}
+							dayR, day = r, d
+						}
+						s.dayExp = day
+						h += 24
+						b.closeDay(s)
+						continue
+					}
+					s.dayExp += r
+					if h%24 == 23 {
+						b.closeDay(s)
+					}
+					h++
+				}
+				continue
+			}
+			// As closeHour: dayObs += 0 leaves it unchanged.
 			s.dayExp += r
 		} else {
 			s.dayExcl = true
@@ -356,6 +406,7 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 		if h%24 == 23 {
 			b.closeDay(s)
 		}
+		h++
 	}
 }
 
@@ -451,27 +502,30 @@ func (b *batch) expected(s *series, j int, now int64) float64 {
 	if s.cacheQ != int32(s.q) {
 		s.cacheQ = int32(s.q)
 		curH := floorDiv(s.q, 4)
-		s.curMean = float32(b.hourMean(s, curH))
+		maxK := b.maxK
+		lo := floorDiv(s.q-int64(maxK-1), 4)
+		ms := b.hourMeans(s, lo, curH)
+		s.curMean = float32(ms[curH-lo])
 		// One pass over the hours of the longest window: each window's sum
 		// is a prefix of it (same terms, same order).
-		maxK := 0
 		for j, k := range b.windows {
-			maxK = max(maxK, k)
 			if k <= 1 {
 				s.cacheFull[j] = 0
 			}
 		}
-		var sum, m float64
-		lastH := int64(math.MinInt64)
+		var qm [maxWinH]float64 // each hour's mean per quarter
+		for i, m := range ms {
+			qm[i] = m / 4
+		}
+		at := &b.termHour[s.q-4*floorDiv(s.q, 4)]
+		var sum float64
 		for i := 1; i < maxK; i++ {
-			hh := floorDiv(s.q-int64(i), 4)
-			if hh != lastH {
-				m, lastH = b.hourMean(s, hh), hh
-			}
-			sum += m / 4
-			for j, k := range b.windows {
-				if k == i+1 {
-					s.cacheFull[j] = float32(sum)
+			sum += qm[at[i]]
+			if b.winEnd[i] {
+				for j, k := range b.windows {
+					if k == i+1 {
+						s.cacheFull[j] = float32(sum)
+					}
 				}
 			}
 		}
@@ -479,6 +533,79 @@ func (b *batch) expected(s *series, j int, now int64) float64 {
 	f := float64(now-s.q*quarter) / quarter
 	f = math.Min(math.Max(f, 1.0/15), 1)
 	return float64(s.cacheFull[j]) + f*float64(s.curMean)/4
+}
+
+// maxWinH is the most hours a window's expectation reads: 24 whole hours
+// before the current one (windows are at most 24h), and the current one.
+const maxWinH = ringQ/4 + 2
+
+// hourMeans returns hourMean(s, h) for every hour h in [lo, hi] (at most
+// maxWinH hours), indexed by h-lo, in b's scratch. For a warm key it
+// reads the same-hour-of-week slots of the key and its parent as runs of
+// the rings and hoists what does not depend on the hour; every value is
+// computed by the same floating-point operations as hourMean, so the
+// results are identical.
+func (b *batch) hourMeans(s *series, lo, hi int64) []float64 {
+	ms := b.means[:hi-lo+1]
+	if s.nH < week {
+		for h := lo; h <= hi; h++ {
+			ms[h-lo] = b.hourMean(s, h)
+		}
+		return ms
+	}
+	var own, pown ownSums
+	ownRange(s, lo, hi, &own)
+	shaped := false
+	var pr float64
+	if s.parent >= 0 {
+		p := b.at(s.parent)
+		pr = p.rate()
+		if pr > 0 {
+			shaped = true
+			ownRange(p, lo, hi, &pown)
+		}
+	}
+	r := s.rate()
+	for i := range ms {
+		shape := 1.0
+		if shaped && pown.n[i] > 0 {
+			shape = (float64(pown.sum[i])/float64(pown.n[i]) + pr) / (2 * pr)
+		}
+		ms[i] = (float64(own.sum[i]) + priorWeight*r*shape) / (float64(own.n[i]) + priorWeight)
+	}
+	return ms
+}
+
+// ownSums are the sums and counts of series.own over a run of hours.
+type ownSums struct {
+	sum [maxWinH]int32
+	n   [maxWinH]int32
+}
+
+// ownRange sets o's entry h-lo to s.own(h) for every h in [lo, hi]: for
+// each week back, the slots that own would read form one run of hours
+// (inside the ring, after the key's birth, closed), read in order. The
+// sums are of small integers, exact in any order.
+func ownRange(s *series, lo, hi int64, o *ownSums) {
+	closed := floorDiv(s.q, 4)
+	first := max(s.born, closed-ringH) // own's bounds: hh >= born, hh > closed-1-ringH, hh < closed
+	for w := int64(1); w <= 4; w++ {
+		a, z := max(lo-w*week, first), min(hi-w*week, closed-1)
+		if a > z {
+			continue
+		}
+		slot, i := int(a%ringH), int(a+w*week-lo)
+		for c := z - a; c >= 0; c-- {
+			if v := s.hours[slot]; v != excluded {
+				o.sum[i] += int32(v)
+				o.n[i]++
+			}
+			if slot++; slot == ringH {
+				slot = 0
+			}
+			i++
+		}
+	}
 }
 
 func (b *batch) window(s *series, k int) int {
