@@ -68,7 +68,11 @@ type History struct {
 // NewHistory returns an empty history index.
 func NewHistory() *History { return &History{m: map[string]*customerHistory{}} }
 
-// Observe implements kesu.Observer.
+// Observe implements kesu.Observer. Only the events that add a mark
+// (received, urged, reopened, escalated) or open or close a ticket
+// (received, resolved, reopened) look the customer up; the others return at
+// once. It does not allocate once a customer's marks and open tickets fit
+// their slices.
 func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 	if t.Customer == "" {
 		return
@@ -84,6 +88,13 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		k = markReopen
 	case complaint.EventEscalated:
 		k = markEscalation
+	case complaint.EventResolved:
+		// closes the ticket (resolved, visited and closed are not open)
+	default:
+		// No other event adds a mark, opens or closes a ticket (see
+		// complaint's lifecycle): the index already holds what it says, so
+		// most of a ticket's events cost nothing here.
+		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
