@@ -139,7 +139,64 @@ type Engine struct {
 
 	pmu     sync.Mutex
 	pending map[string]struct{} // tickets whose customer profile is still to be fetched
+
+	copier copyStore // the store, when it copies tickets in and out
+	bufs   sync.Pool // of *buffers
 }
+
+// copyStore is implemented by stores that copy tickets in and out instead
+// of keeping the caller's ticket or handing out fresh copies (the replay
+// window of kesu replay): the engine then works on reused buffers and
+// allocates no ticket per event.
+type copyStore interface {
+	// GetInto copies the ticket with that id into dst (reusing *tags as the
+	// array of dst.Tags), or returns an error wrapping ErrNotFound.
+	GetInto(ctx context.Context, id string, dst *complaint.Ticket, tags *[]complaint.Tag) error
+	// HoldsExternal reports whether a ticket with that external id is held.
+	HoldsExternal(externalID string) bool
+	// CopiesTickets reports whether Create and Append copy the ticket they
+	// are given and keep no reference to it or to the events (the caller
+	// may change and reuse them after they return).
+	CopiesTickets() bool
+}
+
+// buffers are one Intake's or Apply's working copies, reused.
+type buffers struct {
+	cur, pre         complaint.Ticket
+	curTags, preTags []complaint.Tag
+	evs              []complaint.Event
+	cust             complaint.Customer
+}
+
+// copyTicket copies src into dst, the tags into *tags (a nil Tags stays nil).
+func copyTicket(dst, src *complaint.Ticket, tags *[]complaint.Tag) {
+	*dst = *src
+	if src.Tags != nil {
+		*tags = append((*tags)[:0], src.Tags...)
+		dst.Tags = *tags
+	}
+}
+
+// evBuf returns b's event array, emptied, when the store copies tickets
+// in and out (it keeps no events: the replay window), else nil (a store may
+// keep the slice it is given).
+func (e *Engine) evBuf(b *buffers) []complaint.Event {
+	if e.copier == nil {
+		return nil
+	}
+	return b.evs[:0]
+}
+
+func (e *Engine) getBuffers() *buffers {
+	if b, ok := e.bufs.Get().(*buffers); ok {
+		return b
+	}
+	return new(buffers)
+}
+
+// putBuffers returns b to the pool. What it still refers to (the last
+// ticket's strings) is overwritten by the next use.
+func (e *Engine) putBuffers(b *buffers) { e.bufs.Put(b) }
 
 // actionSources finds the ActionSources among the observers and tickers,
 // each once, in the order given.
@@ -185,6 +242,9 @@ func New(cfg Config) *Engine {
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
 	}
+	if c, ok := e.store.(copyStore); ok && c.CopiesTickets() {
+		e.copier = c
+	}
 	if e.customers == nil {
 		e.customers = new(complaint.Directory)
 	}
@@ -218,53 +278,78 @@ func (e *Engine) Now() time.Time { return e.now() }
 // in.ExternalID: taking the same external id again returns the ticket
 // already stored and stores nothing. On error nothing is stored.
 func (e *Engine) Intake(ctx context.Context, in complaint.Intake) (*complaint.Ticket, error) {
-	if err := complaint.ValidateIntake(&in, e.cats, e.regions); err != nil {
-		return nil, err
+	t, _, err := e.intake(ctx, &in, true)
+	return t, err
+}
+
+// Take is Intake for streaming callers (kesu replay): it returns the id of
+// the ticket taken in (or of the one already stored under in.ExternalID)
+// instead of a copy of the ticket. Over a store that copies tickets in and
+// out (the replay window) it allocates no ticket.
+func (e *Engine) Take(ctx context.Context, in complaint.Intake) (string, error) {
+	_, id, err := e.intake(ctx, &in, false)
+	return id, err
+}
+
+func (e *Engine) intake(ctx context.Context, in *complaint.Intake, copyOut bool) (*complaint.Ticket, string, error) {
+	if err := complaint.ValidateIntake(in, e.cats, e.regions); err != nil {
+		return nil, "", err
 	}
-	if in.ExternalID != "" {
+	if in.ExternalID != "" && (e.copier == nil || e.copier.HoldsExternal(in.ExternalID)) {
 		t, err := e.store.GetExternal(ctx, in.ExternalID)
 		if err == nil {
 			e.log.Debug("kesu: duplicate intake", "external_id", in.ExternalID, "ticket", t.ID)
-			return t, nil
+			return t, t.ID, nil
 		}
 		if !errors.Is(err, complaint.ErrNotFound) {
-			return nil, fmt.Errorf("kesu: intake: %w", err)
+			return nil, "", fmt.Errorf("kesu: intake: %w", err)
 		}
 	}
 	now := e.now()
 	id := e.newID()
-	t := new(complaint.Ticket)
-	evs := []complaint.Event{{Ticket: id, Type: complaint.EventReceived, At: now,
-		Actor: actorFor(in.Channel), Visibility: complaint.Public, Intake: &in}}
+	b := e.getBuffers()
+	defer e.putBuffers(b)
+	b.cur = complaint.Ticket{}
+	t := &b.cur
+	if e.copier == nil {
+		t = new(complaint.Ticket) // the store may keep it
+	}
+	evs := append(e.evBuf(b), complaint.Event{Ticket: id, Type: complaint.EventReceived, At: now,
+		Actor: actorFor(in.Channel), Visibility: complaint.Public, Intake: in})
+	cust := e.customer(ctx, in.Customer, b)
+	if cust.Pending {
+		// Right after received, so that the stages' trigger stays the intake.
+		evs = append(evs, complaint.Event{Type: complaint.EventTagged,
+			Tags: []complaint.Tag{{Name: complaint.TagProfilePending, Rule: "kesu.customers", At: now}}})
+	}
 	if e.accept {
 		evs = append(evs, complaint.Event{Type: complaint.EventAccepted, Actor: complaint.Actor{Kind: complaint.ActorSystem}})
 	}
-	cust := e.customer(ctx, in.Customer)
-	if cust.Pending {
-		// Right after received, so that the stages' trigger stays the intake.
-		evs = slices.Insert(evs, 1, complaint.Event{Type: complaint.EventTagged,
-			Tags: []complaint.Tag{{Name: complaint.TagProfilePending, Rule: "kesu.customers", At: now}}})
-	}
 	evs, err := e.run(ctx, t, cust, evs, now)
+	b.evs = evs
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := e.store.Create(ctx, t, evs); err != nil {
 		if errors.Is(err, complaint.ErrDuplicate) && in.ExternalID != "" {
 			if prev, gerr := e.store.GetExternal(ctx, in.ExternalID); gerr == nil {
-				return prev, nil
+				return prev, prev.ID, nil
 			}
 		}
-		return nil, fmt.Errorf("kesu: intake: %w", err)
+		return nil, "", fmt.Errorf("kesu: intake: %w", err)
 	}
-	e.notify(evs, complaint.Ticket{})
+	b.pre = complaint.Ticket{}
+	e.notify(evs, &b.pre, t)
 	if t.ProfilePending {
 		e.pmu.Lock()
 		e.pending[t.ID] = struct{}{}
 		e.pmu.Unlock()
 	}
 	e.log.Debug("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
-	return t.Clone(), nil
+	if !copyOut {
+		return nil, t.ID, nil
+	}
+	return t.Clone(), t.ID, nil
 }
 
 func actorFor(ch complaint.Channel) complaint.Actor {
@@ -282,11 +367,33 @@ func actorFor(ch complaint.Channel) complaint.Actor {
 // same ticket makes Apply re-read and retry up to MaxConflictRetries times.
 // It returns the ticket after the change.
 func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*complaint.Ticket, error) {
+	return e.apply(ctx, id, &ev, true)
+}
+
+// Act is Apply for streaming callers (kesu replay): it does not return a
+// copy of the ticket after the change. Over a store that copies tickets in
+// and out (the replay window) it allocates no ticket.
+func (e *Engine) Act(ctx context.Context, id string, ev complaint.Event) error {
+	_, err := e.apply(ctx, id, &ev, false)
+	return err
+}
+
+func (e *Engine) apply(ctx context.Context, id string, ev *complaint.Event, copyOut bool) (*complaint.Ticket, error) {
+	b := e.getBuffers()
+	defer e.putBuffers(b)
 	var lastErr error
 	for range MaxConflictRetries {
-		t, err := e.store.Get(ctx, id)
-		if err != nil {
-			return nil, err
+		var t *complaint.Ticket
+		if e.copier != nil {
+			t = &b.cur
+			if err := e.copier.GetInto(ctx, id, t, &b.curTags); err != nil {
+				return nil, err
+			}
+		} else {
+			var err error
+			if t, err = e.store.Get(ctx, id); err != nil {
+				return nil, err
+			}
 		}
 		now := e.now()
 		act := ev.Clone()
@@ -294,15 +401,15 @@ func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*com
 		if act.At.IsZero() {
 			act.At = now
 		}
-		cust := e.customer(ctx, t.Customer)
+		cust := e.customer(ctx, t.Customer, b)
 		for _, g := range e.guards {
 			if err := g.Check(ctx, t, cust, &act); err != nil {
 				return nil, err
 			}
 		}
-		pre := *t
-		pre.Tags = slices.Clip(pre.Tags) // re-applying tags must not write into t's array
-		evs, err := e.run(ctx, t, cust, []complaint.Event{act}, now)
+		copyTicket(&b.pre, t, &b.preTags) // re-folded for the observers
+		evs, err := e.run(ctx, t, cust, append(e.evBuf(b), act), now)
+		b.evs = evs
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +421,10 @@ func (e *Engine) Apply(ctx context.Context, id string, ev complaint.Event) (*com
 		if err != nil {
 			return nil, fmt.Errorf("kesu: apply %s to %s: %w", ev.Type, id, err)
 		}
-		e.notify(evs, pre)
+		e.notify(evs, &b.pre, t)
+		if !copyOut {
+			return nil, nil
+		}
 		return t.Clone(), nil
 	}
 	return nil, fmt.Errorf("kesu: apply %s to %s: gave up after %d conflicts: %w", ev.Type, id, MaxConflictRetries, lastErr)
@@ -367,41 +477,49 @@ func (e *Engine) run(ctx context.Context, t *complaint.Ticket, cust *complaint.C
 	return evs, nil
 }
 
-func (e *Engine) customer(ctx context.Context, id string) *complaint.Customer {
+// customer returns the profile of customer id; an unknown or pending one
+// is b.cust.
+func (e *Engine) customer(ctx context.Context, id string, b *buffers) *complaint.Customer {
 	if id == "" {
-		return &complaint.Customer{}
+		b.cust = complaint.Customer{}
+		return &b.cust
 	}
 	c, err := e.customers.Customer(ctx, id)
 	switch {
 	case err == nil && c != nil:
 		return c
 	case errors.Is(err, complaint.ErrNotFound):
-		return &complaint.Customer{ID: id}
+		b.cust = complaint.Customer{ID: id}
 	default:
 		e.log.Warn("kesu: customer profile unavailable; taking the ticket with a pending profile", "customer", id, "err", err)
-		return &complaint.Customer{ID: id, Pending: true}
+		b.cust = complaint.Customer{ID: id, Pending: true}
 	}
+	return &b.cust
 }
 
 // notify passes each stored event to the observers and subscribers with the
-// ticket as it stood right after that event: it folds the events again into
-// pre, the ticket before the batch (a copy), so observers see exactly what
-// Rebuild shows them.
-func (e *Engine) notify(evs []complaint.Event, pre complaint.Ticket) {
+// ticket as it stood right after that event, so observers see exactly what
+// Rebuild shows them: pre, a working copy of the ticket before the batch,
+// is re-folded for every event but the last, which sees t, the ticket
+// after the batch.
+func (e *Engine) notify(evs []complaint.Event, pre, t *complaint.Ticket) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t := &pre
 	for i := range evs {
-		if err := complaint.Apply(t, &evs[i]); err != nil {
-			// Cannot happen: the same events applied to the same ticket in run.
-			e.log.Error("kesu: re-folding a stored event failed", "ticket", evs[i].Ticket, "seq", evs[i].Seq, "err", err)
-			return
+		cur := t
+		if i < len(evs)-1 {
+			if err := complaint.Apply(pre, &evs[i]); err != nil {
+				// Cannot happen: the same events applied to the same ticket in run.
+				e.log.Error("kesu: re-folding a stored event failed", "ticket", evs[i].Ticket, "seq", evs[i].Seq, "err", err)
+				return
+			}
+			cur = pre
 		}
 		for _, o := range e.observers {
-			o.Observe(&evs[i], t)
+			o.Observe(&evs[i], cur)
 		}
 		for _, s := range e.subs {
-			s.fn(evs[i].Clone(), t.Clone())
+			s.fn(evs[i].Clone(), cur.Clone())
 		}
 	}
 }
@@ -519,7 +637,7 @@ func (e *Engine) enrich(ctx context.Context) error {
 		}
 		done := !t.ProfilePending || !t.Open()
 		if !done {
-			if c := e.customer(ctx, t.Customer); c.Pending {
+			if c := e.customer(ctx, t.Customer, new(buffers)); c.Pending {
 				continue
 			}
 			_, err := e.Apply(ctx, id, complaint.Event{Type: complaint.EventProfiled, Actor: complaint.Actor{Kind: complaint.ActorSystem}})

@@ -186,7 +186,7 @@ func (r *Replay) row(ctx context.Context, row *Row, s *Summary, skip func(error,
 	if row.Intake != nil {
 		in := *row.Intake
 		if in.ExternalID != "" {
-			if _, dup := r.Window.lookup(in.ExternalID); dup {
+			if r.Window.HoldsExternal(in.ExternalID) {
 				return skip(&RowError{Line: row.Line, Field: "id", Msg: fmt.Sprintf("ticket %q is already open", in.ExternalID)}, &s.Duplicates)
 			}
 		}
@@ -196,7 +196,7 @@ func (r *Replay) row(ctx context.Context, row *Row, s *Summary, skip func(error,
 		if r.NextID != nil {
 			r.NextID(row.Source)
 		}
-		if _, err := r.Engine.Intake(ctx, in); err != nil {
+		if _, err := r.Engine.Take(ctx, in); err != nil {
 			return skip(&RowError{Line: row.Line, Msg: "refused: " + err.Error()}, &s.Refused)
 		}
 		s.Tickets++
@@ -218,7 +218,7 @@ func (r *Replay) row(ctx context.Context, row *Row, s *Summary, skip func(error,
 	act := complaint.Event{Type: ev.Type, Actor: ev.Actor, Visibility: ev.Visibility, Text: ev.Text,
 		Tags: ev.Tags, Dispatch: ev.Dispatch, Assign: ev.Assign, Deadlines: ev.Deadlines, Approval: ev.Approval,
 		Escalation: ev.Escalation, Resolution: ev.Resolution, Visit: ev.Visit, Closing: ev.Closing, Merge: ev.Merge}
-	if _, err := r.Engine.Apply(ctx, id, act); err != nil {
+	if err := r.Engine.Act(ctx, id, act); err != nil {
 		return skip(&RowError{Line: row.Line, Msg: "refused: " + err.Error()}, &s.Refused)
 	}
 	s.Actions++

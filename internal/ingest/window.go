@@ -22,24 +22,47 @@ var ErrNotKept = errors.New("ingest: not kept by the replay window")
 // and Events returns ErrNotKept. Projections (warnings, scores) see every
 // event through the engine's observers, so they need no log.
 //
+// Its memory is proportional to the open tickets, not to the stream: each
+// held ticket is one slot (the snapshot and its tags), linked in a list
+// ordered by last change, for expiry; the slots of forgotten tickets are
+// reused. Create and Append copy the ticket they are given, and GetInto
+// copies one out into the caller's buffer, so an engine over a Window
+// allocates no ticket per event.
+//
 // The zero value is not usable; call NewWindow. It is safe for concurrent
 // use.
 type Window struct {
 	horizon time.Duration
 
 	mu      sync.Mutex
-	tickets map[string]*complaint.Ticket
-	ext     map[string]string // external id -> ticket id
-	queue   []touch           // touches in time order, for expiry
-	head    int
-	pos     int64
-	expired int64
-	closed  int64
+	tickets map[string]int32 // ticket id → slot
+	ext     map[string]int32 // external id → slot
+	slots   []slot
+	links   []link  // by slot: the list ordered by UpdatedAt, for expiry
+	free    []int32 // slots of forgotten tickets
+	// oldest and newest end the list; last is the slot last looked up (a
+	// replay row's ticket, read and written by the engine next). -1: none.
+	oldest, newest, last int32
+	pos                  int64
+	expired              int64
+	closed               int64
 }
 
-type touch struct {
-	id string
-	at time.Time
+// slot is one held ticket.
+type slot struct {
+	t    complaint.Ticket
+	tags []complaint.Tag // t.Tags' array, reused
+}
+
+// link places a slot in the list; sec and nsec are its UpdatedAt.
+type link struct {
+	prev, next int32
+	nsec       int32
+	sec        int64
+}
+
+func (l *link) before(sec int64, nsec int32) bool {
+	return l.sec < sec || (l.sec == sec && l.nsec < nsec)
 }
 
 var _ complaint.Store = (*Window)(nil)
@@ -47,7 +70,8 @@ var _ complaint.Store = (*Window)(nil)
 // NewWindow returns a Window forgetting open tickets idle for horizon
 // (at least a day).
 func NewWindow(horizon time.Duration) *Window {
-	return &Window{horizon: max(horizon, 24*time.Hour), tickets: map[string]*complaint.Ticket{}, ext: map[string]string{}}
+	return &Window{horizon: max(horizon, 24*time.Hour), tickets: map[string]int32{}, ext: map[string]int32{},
+		oldest: -1, newest: -1, last: -1}
 }
 
 // Len returns how many tickets the window holds.
@@ -70,44 +94,103 @@ func (w *Window) Expire(now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	cut := now.Add(-w.horizon)
-	for w.head < len(w.queue) && w.queue[w.head].at.Before(cut) {
-		tc := w.queue[w.head]
-		w.queue[w.head] = touch{}
-		w.head++
-		if t, ok := w.tickets[tc.id]; ok && t.UpdatedAt.Equal(tc.at) {
-			w.forget(t)
-			w.expired++
-		}
-	}
-	if w.head > 4096 && w.head*2 > len(w.queue) {
-		w.queue = append(w.queue[:0], w.queue[w.head:]...)
-		w.head = 0
+	sec, nsec := cut.Unix(), int32(cut.Nanosecond())
+	for w.oldest >= 0 && w.links[w.oldest].before(sec, nsec) {
+		w.forget(w.oldest)
+		w.expired++
 	}
 }
 
-func (w *Window) forget(t *complaint.Ticket) {
-	delete(w.tickets, t.ID)
-	if t.ExternalID != "" {
-		delete(w.ext, t.ExternalID)
+// unlink takes slot i out of the list.
+func (w *Window) unlink(i int32) {
+	l := &w.links[i]
+	if l.prev >= 0 {
+		w.links[l.prev].next = l.next
+	} else {
+		w.oldest = l.next
+	}
+	if l.next >= 0 {
+		w.links[l.next].prev = l.prev
+	} else {
+		w.newest = l.prev
+	}
+	l.prev, l.next = -1, -1
+}
+
+// link puts slot i in the list by its UpdatedAt: at the newest end, unless
+// a change was recorded with an earlier time than others.
+func (w *Window) link(i int32) {
+	at := w.slots[i].t.UpdatedAt
+	l := &w.links[i]
+	l.sec, l.nsec = at.Unix(), int32(at.Nanosecond())
+	p := w.newest
+	for p >= 0 && !w.links[p].before(l.sec, l.nsec) && (w.links[p].sec != l.sec || w.links[p].nsec != l.nsec) {
+		p = w.links[p].prev // p is after at
+	}
+	l.prev = p
+	if p >= 0 {
+		l.next = w.links[p].next
+		w.links[p].next = i
+	} else {
+		l.next = w.oldest
+		w.oldest = i
+	}
+	if l.next >= 0 {
+		w.links[l.next].prev = i
+	} else {
+		w.newest = i
 	}
 }
 
-func (w *Window) keep(t *complaint.Ticket, events []complaint.Event) {
+// forget drops the ticket in slot i and keeps the slot for reuse.
+func (w *Window) forget(i int32) {
+	w.unlink(i)
+	s := &w.slots[i]
+	delete(w.tickets, s.t.ID)
+	if s.t.ExternalID != "" {
+		delete(w.ext, s.t.ExternalID)
+	}
+	if w.last == i {
+		w.last = -1
+	}
+	clear(s.tags[:cap(s.tags)])
+	*s = slot{tags: s.tags[:0]}
+	w.free = append(w.free, i)
+}
+
+// copyIn copies t into slot i, the tags into the slot's own array (a nil
+// Tags stays nil).
+func (w *Window) copyIn(i int32, t *complaint.Ticket) {
+	s := &w.slots[i]
+	s.t = *t
+	if t.Tags != nil {
+		s.tags = append(s.tags[:0], t.Tags...)
+		s.t.Tags = s.tags
+	}
+}
+
+func (w *Window) number(events []complaint.Event) {
 	for i := range events {
 		w.pos++
 		events[i].Pos = w.pos
 	}
-	if t.Status == complaint.StatusClosed {
-		w.forget(t)
-		w.closed++
-		return
-	}
-	w.tickets[t.ID] = t
-	w.queue = append(w.queue, touch{t.ID, t.UpdatedAt})
 }
 
-// Create implements complaint.Store. It keeps t itself (the engine does not
-// change a ticket after storing it).
+// find returns the slot of ticket id, or -1.
+func (w *Window) find(id string) int32 {
+	if i := w.last; i >= 0 && w.slots[i].t.ID == id {
+		return i
+	}
+	i, ok := w.tickets[id]
+	if !ok {
+		return -1
+	}
+	w.last = i
+	return i
+}
+
+// Create implements complaint.Store. It copies t (and keeps no reference to
+// it or to the events).
 func (w *Window) Create(_ context.Context, t *complaint.Ticket, events []complaint.Event) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -118,24 +201,53 @@ func (w *Window) Create(_ context.Context, t *complaint.Ticket, events []complai
 		if _, ok := w.ext[t.ExternalID]; ok {
 			return fmt.Errorf("ingest: external id %s: %w", t.ExternalID, complaint.ErrDuplicate)
 		}
-		w.ext[t.ExternalID] = t.ID
 	}
-	w.keep(t, events)
+	w.number(events)
+	if t.Status == complaint.StatusClosed {
+		w.closed++
+		return nil
+	}
+	var i int32
+	if n := len(w.free); n > 0 {
+		i = w.free[n-1]
+		w.free = w.free[:n-1]
+	} else {
+		i = int32(len(w.slots))
+		w.slots = append(w.slots, slot{})
+		w.links = append(w.links, link{prev: -1, next: -1})
+	}
+	w.copyIn(i, t)
+	w.link(i)
+	w.tickets[t.ID] = i
+	if t.ExternalID != "" {
+		w.ext[t.ExternalID] = i
+	}
 	return nil
 }
 
-// Append implements complaint.Store.
+// Append implements complaint.Store. It copies t.
 func (w *Window) Append(_ context.Context, t *complaint.Ticket, events []complaint.Event) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	old, ok := w.tickets[t.ID]
-	if !ok {
+	i := w.find(t.ID)
+	if i < 0 {
 		return fmt.Errorf("ingest: ticket %s: %w", t.ID, complaint.ErrNotFound)
 	}
-	if old.Version != t.Version-len(events) {
-		return fmt.Errorf("ingest: ticket %s at version %d, not %d: %w", t.ID, old.Version, t.Version-len(events), complaint.ErrConflict)
+	if v := w.slots[i].t.Version; v != t.Version-len(events) {
+		return fmt.Errorf("ingest: ticket %s at version %d, not %d: %w", t.ID, v, t.Version-len(events), complaint.ErrConflict)
 	}
-	w.keep(t, events)
+	w.number(events)
+	if t.Status == complaint.StatusClosed {
+		w.forget(i)
+		w.closed++
+		return nil
+	}
+	moved := !w.slots[i].t.UpdatedAt.Equal(t.UpdatedAt)
+	w.copyIn(i, t)
+	if moved {
+		w.unlink(i)
+		w.link(i)
+	}
 	return nil
 }
 
@@ -144,30 +256,55 @@ func (w *Window) Append(_ context.Context, t *complaint.Ticket, events []complai
 func (w *Window) Get(_ context.Context, id string) (*complaint.Ticket, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	t, ok := w.tickets[id]
-	if !ok {
+	i := w.find(id)
+	if i < 0 {
 		return nil, fmt.Errorf("ingest: ticket %s: %w", id, complaint.ErrNotFound)
 	}
-	return t.Clone(), nil
+	return w.slots[i].t.Clone(), nil
 }
 
-// GetExternal implements complaint.Store.
-func (w *Window) GetExternal(ctx context.Context, externalID string) (*complaint.Ticket, error) {
+// GetInto copies the ticket with that id into dst, reusing *tags as the
+// array of dst.Tags (a nil Tags stays nil), or returns ErrNotFound as Get
+// does. The engine reads tickets through it instead of Get, with no
+// allocation.
+func (w *Window) GetInto(_ context.Context, id string, dst *complaint.Ticket, tags *[]complaint.Tag) error {
 	w.mu.Lock()
-	id, ok := w.ext[externalID]
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	i := w.find(id)
+	if i < 0 {
+		return fmt.Errorf("ingest: ticket %s: %w", id, complaint.ErrNotFound)
+	}
+	src := &w.slots[i].t
+	*dst = *src
+	if src.Tags != nil {
+		*tags = append((*tags)[:0], src.Tags...)
+		dst.Tags = *tags
+	}
+	return nil
+}
+
+// HoldsExternal reports whether the window holds a ticket with that
+// external id.
+func (w *Window) HoldsExternal(externalID string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.ext[externalID]
+	return ok
+}
+
+// CopiesTickets reports true: Create and Append copy the ticket and keep no
+// reference to it or to their events, so the engine reuses its buffers.
+func (w *Window) CopiesTickets() bool { return true }
+
+// GetExternal implements complaint.Store.
+func (w *Window) GetExternal(_ context.Context, externalID string) (*complaint.Ticket, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	i, ok := w.ext[externalID]
 	if !ok {
 		return nil, fmt.Errorf("ingest: external id %s: %w", externalID, complaint.ErrNotFound)
 	}
-	return w.Get(ctx, id)
-}
-
-// lookup returns the id of the ticket with that external id.
-func (w *Window) lookup(externalID string) (string, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	id, ok := w.ext[externalID]
-	return id, ok
+	return w.slots[i].t.Clone(), nil
 }
 
 // ticketState is what replay needs to know of a held ticket.
@@ -177,16 +314,18 @@ type ticketState struct {
 	assignee string
 }
 
-// state returns the id and state of the ticket with that external id.
+// state returns the id and state of the ticket with that external id (and
+// remembers it, for the engine's reads and writes that follow).
 func (w *Window) state(externalID string) (string, ticketState, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	id, ok := w.ext[externalID]
+	i, ok := w.ext[externalID]
 	if !ok {
 		return "", ticketState{}, false
 	}
-	t := w.tickets[id]
-	return id, ticketState{t.Status, t.Unit, t.Assignee}, true
+	w.last = i
+	t := &w.slots[i].t
+	return t.ID, ticketState{t.Status, t.Unit, t.Assignee}, true
 }
 
 // Events implements complaint.Store: the window keeps no events, so it
@@ -199,8 +338,8 @@ func (w *Window) Events(_ context.Context, id string) ([]complaint.Event, error)
 func (w *Window) Find(_ context.Context, q complaint.Query) ([]*complaint.Ticket, error) {
 	w.mu.Lock()
 	var out []*complaint.Ticket
-	for _, t := range w.tickets {
-		if q.Match(t) {
+	for _, i := range w.tickets {
+		if t := &w.slots[i].t; q.Match(t) {
 			out = append(out, t.Clone())
 		}
 	}
