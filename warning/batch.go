@@ -1,7 +1,9 @@
 package warning
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -361,10 +363,7 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 			if h-ringH >= s.born && s.hours[h%ringH] == 0 {
 				// A run of counted empty slots: they stay empty and counted,
 				// so the sums and the rate do not change.
-				end := h + 1
-				for end < to && s.hours[end%ringH] == 0 {
-					end++
-				}
+				end := h + 1 + int64(s.zeros(int((h+1)%ringH), int(to-h-1)))
 				for h < end {
 					if h%24 == 0 && h+24 <= end && s.dayExp == 0 && !s.dayExcl {
 						if day < 0 || dayR != r {
@@ -408,6 +407,29 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 		}
 		h++
 	}
+}
+
+// zeros returns how many hour slots from ring index i on (at most n,
+// wrapping) are 0, reading eight at a time where it can.
+func (s *series) zeros(i, n int) int {
+	c := 0
+	for c < n {
+		if i&7 == 0 && n-c >= 8 {
+			if w := binary.LittleEndian.Uint64(s.hours[i : i+8]); w != 0 {
+				return c + bits.TrailingZeros64(w)/8
+			}
+			c, i = c+8, i+8
+		} else {
+			if s.hours[i] != 0 {
+				return c
+			}
+			c, i = c+1, i+1
+		}
+		if i == ringH {
+			i = 0
+		}
+	}
+	return c
 }
 
 // closeDay updates the dispersion estimate when a day closes.

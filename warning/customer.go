@@ -22,13 +22,12 @@ type repEntry struct {
 // over 7 and 30 days, keyed by a 64-bit hash (state bounded by an idle TTL).
 type repeats struct {
 	cfg   *Config
-	m     map[uint64]repEntry
-	peak  int
+	m     ctable[repEntry]
 	swept time.Time // last walk of m
 	fp    []byte    // scratch fingerprint
 }
 
-func newRepeats(cfg *Config) *repeats { return &repeats{cfg: cfg, m: make(map[uint64]repEntry)} }
+func newRepeats(cfg *Config) *repeats { return &repeats{cfg: cfg} }
 
 // observe counts the contact and returns how many earlier contacts on the
 // same issue fall within 30 days (-1 without a customer).
@@ -37,8 +36,8 @@ func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
 		return -1
 	}
 	cat := complaint.Truncate(t.Category, 2)
-	k := hash2(t.Customer, cat)
-	e := r.m[k]
+	pe := r.m.put(hash2(t.Customer, cat))
+	e := *pe
 	now := uint32(t.ReceivedAt.Unix() / 60)
 	if e.warned && e.n > 0 && int32(now-e.times[e.head]) > 7*24*60 {
 		e.warned = false // as the sweep would have: quiet for a week
@@ -64,17 +63,14 @@ func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
 	fire := n7 >= r.cfg.Repeat.Within7 || n30 >= r.cfg.Repeat.Within30
 	if fire && !e.warned {
 		e.warned = true
-		r.m[k] = e
+		*pe = e
 		r.fire(t, cat, n7, n30, m)
 	} else {
-		r.m[k] = e
+		*pe = e
 		if fire {
 			r.fp = appendRepeatFP(r.fp[:0], t.Customer, cat)
 			m.memberFP(KindRepeat, r.fp, t, t.ReceivedAt)
 		}
-	}
-	if len(r.m) > r.peak {
-		r.peak = len(r.m)
 	}
 	return n30
 }
@@ -116,30 +112,19 @@ const mapSweep = 24 * time.Hour
 func (r *repeats) sweep(now time.Time, m *Monitor) {
 	cut := uint32(now.Add(-30*24*time.Hour).Unix() / 60)
 	week := uint32(now.Add(-7*24*time.Hour).Unix() / 60)
-	walk := r.m // walked once a day (mapSweep)
-	if now.Sub(r.swept) < mapSweep {
-		walk = nil
-	} else {
+	if now.Sub(r.swept) >= mapSweep { // walked once a day
 		r.swept = now
-	}
-	for k, e := range walk {
-		newest := e.times[e.head]
-		if newest < cut {
-			delete(r.m, k)
-			continue
-		}
-		if e.warned && newest < week {
-			e.warned = false
-			r.m[k] = e
-		}
-	}
-	// Go maps do not shrink: rebuild one that fell well below its peak.
-	if r.peak > 1024 && len(r.m) < r.peak/4 {
-		n := make(map[uint64]repEntry, len(r.m))
-		for k, e := range r.m {
-			n[k] = e
-		}
-		r.m, r.peak = n, len(n)
+		r.m.sweep(func(e *repEntry) bool {
+			newest := e.times[e.head]
+			if newest < cut {
+				return false
+			}
+			if e.warned && newest < week {
+				e.warned = false
+			}
+			return true
+		})
+		r.m.shrink()
 	}
 	// Repeat warnings end a week after they were last fed.
 	for _, fp := range m.idleSince(KindRepeat, m.idleTTL(KindRepeat), now) {
@@ -160,8 +145,7 @@ type escState struct {
 type escalation struct {
 	cfg       *Config
 	customers complaint.Customers
-	m         map[uint64]escState
-	peak      int
+	m         ctable[escState]
 	swept     time.Time // last walk of m
 	pts       [9]int
 	gI, gII   int
@@ -172,7 +156,7 @@ type escalation struct {
 }
 
 func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
-	e := &escalation{cfg: cfg, customers: cs, m: make(map[uint64]escState)}
+	e := &escalation{cfg: cfg, customers: cs}
 	e.gI, e.gII, e.gIII = cfg.Escalation.Grades["I"], cfg.Escalation.Grades["II"], cfg.Escalation.Grades["III"]
 	p := cfg.Escalation.Points
 	e.maxProf = p[PointPrior] + p[PointProfessional] + p[PointSensitive]
@@ -186,26 +170,21 @@ func (x *escalation) observe(e *complaint.Event, t *complaint.Ticket, n30 int, m
 		return
 	}
 	k := hash2(t.Customer, "")
-	st := x.m[k]
+	ps := x.m.put(k)
 	at := e.At
 	bump := e.Type == complaint.EventEscalated
 	if e.Type == complaint.EventReceived {
 		at = t.ReceivedAt
 		bump = t.Channel.Regulator() || t.Kind == complaint.KindEscalated
 	}
-	st = x.live(st, at)
+	st := x.live(*ps, at)
 	st.last = uint32(at.Unix() / 60)
-	x.m[k] = st
-	if len(x.m) > x.peak {
-		x.peak = len(x.m)
-	}
+	*ps = st
 	x.score(t, st, n30, false, at, m)
 	if bump {
-		st = x.m[k]
-		if st.prior < 255 {
-			st.prior++
+		if ps = x.m.get(k); ps != nil && ps.prior < 255 {
+			ps.prior++
 		}
-		x.m[k] = st
 	}
 }
 
@@ -214,7 +193,10 @@ func (x *escalation) deadline(t *complaint.Ticket, at time.Time, m *Monitor) {
 	if t.Customer == "" {
 		return
 	}
-	st := x.live(x.m[hash2(t.Customer, "")], at)
+	var st escState
+	if ps := x.m.get(hash2(t.Customer, "")); ps != nil {
+		st = x.live(*ps, at)
+	}
 	x.score(t, st, -1, true, at, m)
 }
 
@@ -302,7 +284,10 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 		return
 	}
 	k := hash2(t.Customer, "")
-	st = x.m[k]
+	st = escState{}
+	if ps := x.m.get(k); ps != nil {
+		st = *ps
+	}
 	if st.open && int(st.score) >= total {
 		x.fp = appendFingerprint(x.fp[:0], KindEscalation, Key{{"customer", t.Customer}})
 		m.memberFP(KindEscalation, x.fp, t, at)
@@ -338,7 +323,7 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 	x.points = pts[:0]
 	fp := Fingerprint(KindEscalation, NewKey("customer", t.Customer))
 	st.open, st.score = true, int16(total)
-	x.m[k] = st
+	*x.m.put(k) = st
 	var b strings.Builder
 	b.WriteString("customer ")
 	b.WriteString(t.Customer)
@@ -377,37 +362,23 @@ func (x *escalation) wordIn(text string) string {
 }
 
 func (x *escalation) fires(customer string) bool {
-	st, ok := x.m[hash2(customer, "")]
-	return ok && st.open
+	st := x.m.get(hash2(customer, ""))
+	return st != nil && st.open
 }
 
 func (x *escalation) sweep(now time.Time, m *Monitor) {
 	ttl := uint32(time.Duration(x.cfg.Escalation.IdleTTL) / time.Minute)
 	n := uint32(now.Unix() / 60)
-	walk := x.m // walked once a day (mapSweep)
-	if now.Sub(x.swept) < mapSweep {
-		walk = nil
-	} else {
+	if now.Sub(x.swept) >= mapSweep { // walked once a day
 		x.swept = now
-	}
-	for k, st := range walk {
-		if n-st.last > ttl && int32(n-st.last) > 0 {
-			delete(x.m, k)
-		}
-	}
-	if x.peak > 1024 && len(x.m) < x.peak/4 {
-		c := make(map[uint64]escState, len(x.m))
-		for k, v := range x.m {
-			c[k] = v
-		}
-		x.m, x.peak = c, len(c)
+		x.m.sweep(func(st *escState) bool { return !(n-st.last > ttl && int32(n-st.last) > 0) })
+		x.m.shrink()
 	}
 	for _, fp := range m.idleSince(KindEscalation, m.idleTTL(KindEscalation), now) {
 		a := m.active[fp]
 		m.end(fp, now)
-		if st, ok := x.m[hash2(a.w.Key.Get("customer"), "")]; ok {
+		if st := x.m.get(hash2(a.w.Key.Get("customer"), "")); st != nil {
 			st.open = false
-			x.m[hash2(a.w.Key.Get("customer"), "")] = st
 		}
 	}
 }

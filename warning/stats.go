@@ -88,20 +88,37 @@ func hash64(parts ...string) uint64 {
 	return h
 }
 
-// hash2 is hash64 of two strings without the variadic slice (no allocation).
+// hash2 is a 64-bit hash of two strings (separated: ("ab", "") and ("a",
+// "b") differ), for the in-memory indexes of per-key and per-customer
+// state. It reads eight bytes at a time (FNV-1a's byte-at-a-time multiply
+// chain was a tenth of the warning path); it is not persisted anywhere.
 func hash2(a, b string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(a); i++ {
-		h ^= uint64(a[i])
-		h *= 1099511628211
+	h := hashStr(0x243f6a8885a308d3, a)
+	return hashFinal(hashStr(h^0xa4093822299f31d0, b))
+}
+
+const hashMul = 0x9e3779b97f4a7c15
+
+func hashStr(h uint64, s string) uint64 {
+	h ^= uint64(len(s))
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = (h ^ w) * hashMul
+		h ^= h >> 32
+		s = s[8:]
 	}
-	h ^= 0xff
-	h *= 1099511628211
-	for i := 0; i < len(b); i++ {
-		h ^= uint64(b[i])
-		h *= 1099511628211
+	var w uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(s[i])
 	}
-	h ^= 0xff
-	h *= 1099511628211
-	return h
+	h = (h ^ w) * hashMul
+	return h ^ h>>29
+}
+
+func hashFinal(h uint64) uint64 {
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 32
+	h *= 0x94d049bb133111eb
+	return h ^ h>>29
 }
