@@ -36,8 +36,9 @@ type BookConfig struct {
 // Book keeps KPI scorecards as a projection of the event stream: give it
 // every stored event (it is a kesu.Observer) and read a Scorecard of any
 // kept dimension, unit and period at any moment. Per event it does a fixed
-// amount of work (one map lookup per kept dimension) and, once a unit and
-// period have been seen, no allocation. Rebuilt from the stored log with
+// amount of work (at most one map lookup per view field the kept dimensions
+// are made of, none when the value repeats) and, once a unit and period have
+// been seen, no allocation. Rebuilt from the stored log with
 // kesu.Rebuild it holds exactly what it held live.
 //
 // A Book is safe for concurrent use: Observe and ObserveWarning are
@@ -50,6 +51,7 @@ type Book struct {
 
 	mu      sync.RWMutex
 	dims    []*dimState
+	srcs    []*srcState // the view fields the kept dimensions are made of
 	kinds   []PeriodKind
 	retain  [nPeriodKinds]int
 	byFact  [nFacts][]int32
@@ -60,6 +62,9 @@ type Book struct {
 	events  int64
 	facts   [nFacts]int64
 	pay     *payState
+	// the period ids of the local day [dayFrom, dayTo) (unix seconds)
+	dayFrom, dayTo int64
+	dayIDs         periodIDs
 
 	baseMu sync.Mutex
 	bases  map[baseKey]int64
@@ -73,7 +78,24 @@ type baseKey struct {
 type dimState struct {
 	dimDef
 	rows map[string]*row
-	last *row // the row used last: events of one ticket come together
+}
+
+// srcState interns the values of one view field: each value seen maps to
+// the rows it counts under, one per kept dimension made of the field, so a
+// fact costs one lookup per field (none when the value repeats) instead of
+// one per dimension, and no string work to cut region codes.
+type srcState struct {
+	src  source
+	dims []*dimState
+	m    map[string]*srcEntry
+	last *srcEntry
+}
+
+// srcEntry is one value of a field and its rows (nil where the value does
+// not count, e.g. a city-level region under "branch").
+type srcEntry struct {
+	val  string
+	rows []*row
 }
 
 // hotMeasure is what the per-event loop needs of a measure, kept compact.
@@ -82,9 +104,12 @@ type hotMeasure struct {
 	dur       durKind
 }
 
-// row is one unit of a dimension: its period slots, oldest first.
+// row is one unit of a dimension: its period slots, oldest first, and the
+// slot of each kind used last (nearly every fact falls in it).
 type row struct {
 	unit  string
+	curID [nPeriodKinds]int32
+	cur   [nPeriodKinds]*slot
 	slots [nPeriodKinds][]*slot
 }
 
@@ -118,7 +143,14 @@ func NewBook(p *Policy, cfg BookConfig) (*Book, error) {
 		if slices.ContainsFunc(b.dims, func(x *dimState) bool { return x.name == name }) {
 			continue
 		}
-		b.dims = append(b.dims, &dimState{dimDef: d, rows: map[string]*row{}})
+		ds := &dimState{dimDef: d, rows: map[string]*row{}}
+		b.dims = append(b.dims, ds)
+		i := slices.IndexFunc(b.srcs, func(sc *srcState) bool { return sc.src == d.src })
+		if i < 0 {
+			i = len(b.srcs)
+			b.srcs = append(b.srcs, &srcState{src: d.src, m: map[string]*srcEntry{}})
+		}
+		b.srcs[i].dims = append(b.srcs[i].dims, ds)
 	}
 	periods := cfg.Periods
 	if len(periods) == 0 {
@@ -227,49 +259,104 @@ func (b *Book) count(v *view) {
 	if len(b.matched) == 0 {
 		return
 	}
-	ids := idsOf(v.at, b.loc)
-	for _, d := range b.dims {
-		u := d.get(v)
-		if u == "" && d.name != "all" {
-			continue
-		}
-		r := d.last
-		if r == nil || r.unit != u {
-			r = d.rows[u]
-			if r == nil {
-				r = &row{unit: strings.Clone(u)}
-				d.rows[r.unit] = r
+	ids := b.periodIDs(v.at)
+	for _, sc := range b.srcs {
+		val := sourceOf(sc.src, v)
+		e := sc.last
+		if e == nil || e.val != val {
+			if e = sc.m[val]; e == nil {
+				e = sc.intern(val, v)
 			}
-			d.last = r
+			sc.last = e
 		}
-		for _, k := range b.kinds {
-			s := b.slotFor(r, k, ids[k])
-			if s == nil {
+		for _, r := range e.rows {
+			if r == nil {
 				continue
 			}
-			for _, mi := range b.matched {
-				s.n[mi]++
-				m := &b.hot[mi]
-				if m.sum >= 0 {
-					s.sums[m.sum] += v.dur[m.dur]
-				}
-				if m.hist >= 0 {
-					h := s.hists[m.hist]
-					if h == nil {
-						h = new(hist)
-						s.hists[m.hist] = h
+			for _, k := range b.kinds {
+				s := r.cur[k]
+				if s == nil || r.curID[k] != ids[k] {
+					if s = b.slotFor(r, k, ids[k]); s == nil {
+						continue
 					}
-					h.add(v.dur[m.dur])
 				}
+				b.add(s, v)
 			}
 		}
 	}
 }
 
+// add counts v's matched measures in s.
+func (b *Book) add(s *slot, v *view) {
+	for _, mi := range b.matched {
+		s.n[mi]++
+		m := &b.hot[mi]
+		if m.sum >= 0 {
+			s.sums[m.sum] += v.dur[m.dur]
+		}
+		if m.hist >= 0 {
+			h := s.hists[m.hist]
+			if h == nil {
+				h = new(hist)
+				s.hists[m.hist] = h
+			}
+			h.add(v.dur[m.dur])
+		}
+	}
+}
+
+// intern makes the entry of value val of sc's field, v being a view with
+// that value: the rows of every dimension made of the field, made as
+// needed.
+func (sc *srcState) intern(val string, v *view) *srcEntry {
+	e := &srcEntry{val: strings.Clone(val), rows: make([]*row, len(sc.dims))}
+	for i, d := range sc.dims {
+		u := d.get(v)
+		if u == "" && d.name != "all" {
+			continue
+		}
+		r := d.rows[u]
+		if r == nil {
+			r = &row{unit: strings.Clone(u)}
+			d.rows[r.unit] = r
+		}
+		e.rows[i] = r
+	}
+	sc.m[e.val] = e
+	return e
+}
+
+// periodIDs returns idsOf(t, b.loc), computed once per local day.
+func (b *Book) periodIDs(t time.Time) periodIDs {
+	u := t.Unix()
+	if u >= b.dayFrom && u < b.dayTo {
+		return b.dayIDs
+	}
+	ids := idsOf(t, b.loc)
+	y, m, d := civilFromDays(ids[Day])
+	from := time.Date(y, time.Month(m), d, 0, 0, 0, 0, b.loc)
+	to := time.Date(y, time.Month(m), d+1, 0, 0, 0, 0, b.loc)
+	b.dayFrom, b.dayTo, b.dayIDs = 0, 0, ids
+	// cache only a day whose bounds are where they should be (a zone may
+	// skip a midnight)
+	if !from.After(t) && to.After(t) && idsOf(from, b.loc) == ids && idsOf(to.Add(-time.Second), b.loc) == ids {
+		b.dayFrom, b.dayTo = from.Unix(), to.Unix()
+	}
+	return ids
+}
+
 // slotFor finds or makes the slot of period id in r, keeping at most
-// retain[k] slots; it returns nil for a period older than all kept ones when
-// the row is full.
+// retain[k] slots, and makes it r's current slot of kind k; it returns nil
+// for a period older than all kept ones when the row is full.
 func (b *Book) slotFor(r *row, k PeriodKind, id int32) *slot {
+	s := b.findOrMake(r, k, id)
+	if s != nil {
+		r.cur[k], r.curID[k] = s, id
+	}
+	return s
+}
+
+func (b *Book) findOrMake(r *row, k PeriodKind, id int32) *slot {
 	ss := r.slots[k]
 	n := len(ss)
 	if n > 0 && ss[n-1].id == id {
@@ -289,13 +376,18 @@ func (b *Book) slotFor(r *row, k PeriodKind, id int32) *slot {
 		i--
 		clear(old.n)
 		clear(old.sums)
-		clear(old.hists)
+		for _, h := range old.hists {
+			if h != nil {
+				h.reset()
+			}
+		}
 		old.id = id
 		ss[i] = old
 		return old
 	}
-	s := &slot{id: id, n: make([]int64, len(b.pol.measures)), sums: make([]int64, b.pol.nSums),
-		hists: make([]*hist, b.pol.nHists)}
+	nm := len(b.pol.measures)
+	blk := make([]int64, nm+b.pol.nSums) // counts and sums in one block
+	s := &slot{id: id, n: blk[:nm:nm], sums: blk[nm:], hists: make([]*hist, b.pol.nHists)}
 	ss = slices.Insert(ss, i, s)
 	r.slots[k] = ss
 	return s

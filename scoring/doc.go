@@ -14,11 +14,12 @@
 //	eng := kesu.New(kesu.Config{Observers: []kesu.Observer{book}})
 //	sc, err := book.Scorecard(ctx, "city", "gd.gz", scoring.PeriodOf(scoring.Month, now, pol.Zone()), now)
 //
-// Per event a Book does a fixed amount of work — one map lookup per kept
-// dimension and a few counter increments per kept period — and, once a unit
-// and period have been seen, allocates nothing. Periods (day, week, month,
-// quarter, year) are calendar periods in the policy's time zone
-// (Asia/Shanghai by default).
+// Per event a Book does a fixed amount of work — at most one map lookup per
+// ticket field the kept dimensions are made of (region serves province,
+// city, county and branch) and a few counter increments per kept period —
+// and, once a unit and period have been seen, allocates nothing. Periods
+// (day, week, month, quarter, year) are calendar periods in the policy's
+// time zone (Asia/Shanghai by default).
 //
 // # Facts
 //

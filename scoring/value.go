@@ -62,13 +62,21 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 
 // hist is a log-linear histogram of non-negative integers (seconds): exact
 // below 32, then 16 buckets per power of two, so a bucket's midpoint is within
-// 3.2 % of any value in it. It has a fixed size and never allocates.
+// 3.2 % of any value in it. It holds only the range of buckets between its
+// lowest and highest value (durations of one unit and period rarely span
+// more than a few powers of two), so it grows a few times and then no
+// longer allocates.
 type hist struct {
 	n      int64
-	counts [histBuckets]uint32
+	lo     int32    // bucket index of counts[0]
+	counts []uint32 // buckets lo … lo+len(counts)-1
 }
 
 const histBuckets = 32 + (30-5+1)*16 // values up to 2^31-1 seconds (68 years)
+
+// histSlack is how many buckets beyond a new value a growing hist makes
+// room for, so that nearby values do not grow it again.
+const histSlack = 8
 
 func histIndex(x int64) int {
 	if x < 32 {
@@ -97,13 +105,51 @@ func histLow(i int) (float64, float64) {
 }
 
 func (h *hist) add(x int64) {
-	h.counts[histIndex(x)]++
+	i := histIndex(x)
+	j := i - int(h.lo)
+	if uint(j) >= uint(len(h.counts)) {
+		h.cover(i, i+1)
+		j = i - int(h.lo)
+	}
+	h.counts[j]++
 	h.n++
 }
 
+// cover grows h so that it holds buckets [from, to), with some slack.
+func (h *hist) cover(from, to int) {
+	if len(h.counts) > 0 {
+		from, to = min(from, int(h.lo)), max(to, int(h.lo)+len(h.counts))
+	}
+	if from < int(h.lo) || len(h.counts) == 0 {
+		from = max(from-histSlack, 0)
+	}
+	if len(h.counts) == 0 || to > int(h.lo)+len(h.counts) {
+		to = min(to+histSlack, histBuckets)
+	}
+	c := make([]uint32, to-from)
+	if len(h.counts) > 0 {
+		copy(c[int(h.lo)-from:], h.counts)
+	}
+	h.lo, h.counts = int32(from), c
+}
+
+// reset empties h, keeping its memory.
+func (h *hist) reset() {
+	h.n = 0
+	clear(h.counts)
+}
+
 func (h *hist) merge(o *hist) {
+	if len(o.counts) == 0 {
+		h.n += o.n
+		return
+	}
+	if len(h.counts) == 0 || int(o.lo) < int(h.lo) || int(o.lo)+len(o.counts) > int(h.lo)+len(h.counts) {
+		h.cover(int(o.lo), int(o.lo)+len(o.counts))
+	}
+	off := int(o.lo) - int(h.lo)
 	for i, c := range o.counts {
-		h.counts[i] += c
+		h.counts[off+i] += c
 	}
 	h.n += o.n
 }
@@ -124,9 +170,10 @@ func (h *hist) quantile(q float64) Value {
 // nth returns the midpoint of the bucket holding the k-th (0-based) value.
 func (h *hist) nth(k int64) float64 {
 	var seen int64
-	for i, c := range h.counts {
+	for j, c := range h.counts {
 		seen += int64(c)
 		if seen > k {
+			i := j + int(h.lo)
 			low, w := histLow(i)
 			if i < 32 {
 				return low
