@@ -140,8 +140,9 @@ type Engine struct {
 	pmu     sync.Mutex
 	pending map[string]struct{} // tickets whose customer profile is still to be fetched
 
-	copier copyStore // the store, when it copies tickets in and out
-	bufs   sync.Pool // of *buffers
+	copier      copyStore // the store, when it copies tickets in and out
+	noCustomers bool      // no Config.Customers: every customer is unknown
+	bufs        sync.Pool // of *buffers
 }
 
 // copyStore is implemented by stores that copy tickets in and out instead
@@ -165,6 +166,8 @@ type buffers struct {
 	cur, pre         complaint.Ticket
 	curTags, preTags []complaint.Tag
 	evs              []complaint.Event
+	trigger          complaint.Event
+	in               complaint.Intake
 	cust             complaint.Customer
 }
 
@@ -246,6 +249,7 @@ func New(cfg Config) *Engine {
 		e.copier = c
 	}
 	if e.customers == nil {
+		e.noCustomers = true // every customer unknown: no lookups
 		e.customers = new(complaint.Directory)
 	}
 	if e.now == nil {
@@ -291,7 +295,15 @@ func (e *Engine) Take(ctx context.Context, in complaint.Intake) (string, error) 
 	return id, err
 }
 
-func (e *Engine) intake(ctx context.Context, in *complaint.Intake, copyOut bool) (*complaint.Ticket, string, error) {
+// intake takes *in in; it keeps no reference to in.
+func (e *Engine) intake(ctx context.Context, src *complaint.Intake, copyOut bool) (*complaint.Ticket, string, error) {
+	b := e.getBuffers()
+	defer e.putBuffers(b)
+	in := &b.in
+	if e.copier == nil {
+		in = new(complaint.Intake) // the store may keep the received event
+	}
+	*in = *src
 	if err := complaint.ValidateIntake(in, e.cats, e.regions); err != nil {
 		return nil, "", err
 	}
@@ -307,8 +319,6 @@ func (e *Engine) intake(ctx context.Context, in *complaint.Intake, copyOut bool)
 	}
 	now := e.now()
 	id := e.newID()
-	b := e.getBuffers()
-	defer e.putBuffers(b)
 	b.cur = complaint.Ticket{}
 	t := &b.cur
 	if e.copier == nil {
@@ -325,7 +335,7 @@ func (e *Engine) intake(ctx context.Context, in *complaint.Intake, copyOut bool)
 	if e.accept {
 		evs = append(evs, complaint.Event{Type: complaint.EventAccepted, Actor: complaint.Actor{Kind: complaint.ActorSystem}})
 	}
-	evs, err := e.run(ctx, t, cust, evs, now)
+	evs, err := e.run(ctx, b, t, cust, evs, now)
 	b.evs = evs
 	if err != nil {
 		return nil, "", err
@@ -345,7 +355,9 @@ func (e *Engine) intake(ctx context.Context, in *complaint.Intake, copyOut bool)
 		e.pending[t.ID] = struct{}{}
 		e.pmu.Unlock()
 	}
-	e.log.Debug("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
+	if e.log.Enabled(ctx, slog.LevelDebug) { // the arguments would allocate
+		e.log.Debug("kesu: ticket taken in", "ticket", t.ID, "kind", t.Kind, "category", t.Category, "region", t.Region, "events", len(evs))
+	}
 	if !copyOut {
 		return nil, t.ID, nil
 	}
@@ -396,19 +408,20 @@ func (e *Engine) apply(ctx context.Context, id string, ev *complaint.Event, copy
 			}
 		}
 		now := e.now()
-		act := ev.Clone()
+		evs := append(e.evBuf(b), ev.Clone())
+		act := &evs[0]
 		act.Ticket = id
 		if act.At.IsZero() {
 			act.At = now
 		}
 		cust := e.customer(ctx, t.Customer, b)
 		for _, g := range e.guards {
-			if err := g.Check(ctx, t, cust, &act); err != nil {
+			if err := g.Check(ctx, t, cust, act); err != nil {
 				return nil, err
 			}
 		}
 		copyTicket(&b.pre, t, &b.preTags) // re-folded for the observers
-		evs, err := e.run(ctx, t, cust, append(e.evBuf(b), act), now)
+		evs, err := e.run(ctx, b, t, cust, evs, now)
 		b.evs = evs
 		if err != nil {
 			return nil, err
@@ -432,7 +445,7 @@ func (e *Engine) apply(ctx context.Context, id string, ev *complaint.Event, copy
 
 // run applies the given events to t (at version base), then the stages'
 // events for each trigger, filling ids, sequence numbers and times.
-func (e *Engine) run(ctx context.Context, t *complaint.Ticket, cust *complaint.Customer, evs []complaint.Event, now time.Time) ([]complaint.Event, error) {
+func (e *Engine) run(ctx context.Context, b *buffers, t *complaint.Ticket, cust *complaint.Customer, evs []complaint.Event, now time.Time) ([]complaint.Event, error) {
 	id := t.ID
 	if id == "" {
 		id = evs[0].Ticket // a new ticket: the received event names it
@@ -460,9 +473,10 @@ func (e *Engine) run(ctx context.Context, t *complaint.Ticket, cust *complaint.C
 			return nil, err
 		}
 	}
-	trigger := evs[len(evs)-1]
+	b.trigger = evs[len(evs)-1] // a copy: evs grows
+	trigger := &b.trigger
 	for _, s := range e.stages {
-		out, err := s.Decide(ctx, Input{Ticket: t, Customer: cust, Trigger: &trigger, Now: now})
+		out, err := s.Decide(ctx, Input{Ticket: t, Customer: cust, Trigger: trigger, Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("kesu: stage after %s on %s: %w", trigger.Type, t.ID, err)
 		}
@@ -480,8 +494,8 @@ func (e *Engine) run(ctx context.Context, t *complaint.Ticket, cust *complaint.C
 // customer returns the profile of customer id; an unknown or pending one
 // is b.cust.
 func (e *Engine) customer(ctx context.Context, id string, b *buffers) *complaint.Customer {
-	if id == "" {
-		b.cust = complaint.Customer{}
+	if id == "" || e.noCustomers {
+		b.cust = complaint.Customer{ID: id}
 		return &b.cust
 	}
 	c, err := e.customers.Customer(ctx, id)
@@ -583,7 +597,9 @@ func (e *Engine) applyActions(ctx context.Context, actions []Action, skipGone bo
 	for _, a := range actions {
 		_, err := e.Apply(ctx, a.Ticket, a.Event)
 		if skipGone && errors.Is(err, complaint.ErrNotFound) {
-			e.log.Debug("kesu: action on a ticket no longer stored; skipped", "ticket", a.Ticket, "event", a.Event.Type)
+			if e.log.Enabled(ctx, slog.LevelDebug) {
+				e.log.Debug("kesu: action on a ticket no longer stored; skipped", "ticket", a.Ticket, "event", a.Event.Type)
+			}
 			continue
 		}
 		if err != nil {

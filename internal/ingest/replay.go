@@ -130,20 +130,19 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		err := src.Read(&row)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var re *RowError
-		if errors.As(err, &re) {
+		if err := src.Read(&row); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			var re *RowError
+			if !errors.As(err, &re) {
+				return s.finish(r), err
+			}
 			s.Rows++
 			if err := skip(re, &s.Malformed); err != nil {
 				return s.finish(r), err
 			}
 			continue
-		}
-		if err != nil {
-			return s.finish(r), err
 		}
 		s.Rows++
 		now := row.At
