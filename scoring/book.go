@@ -55,7 +55,9 @@ type Book struct {
 	kinds   []PeriodKind
 	retain  [nPeriodKinds]int
 	byFact  [nFacts][]int32
-	matched []int32
+	matched []int32  // the measures counting the current fact
+	sumOps  []sumOp  // its duration sums
+	histOps []histOp // its histogram entries
 	hot     []hotMeasure
 	countFn func(v *view)
 	scratch view
@@ -96,6 +98,18 @@ type srcState struct {
 type srcEntry struct {
 	val  string
 	rows []*row
+}
+
+// sumOp adds val to a slot's sums[idx]; histOp adds one value in bucket
+// to a slot's hists[idx]. A fact's ops are worked out once and applied to
+// every slot it counts in.
+type sumOp struct {
+	idx int32
+	val int64
+}
+
+type histOp struct {
+	idx, bucket int32
 }
 
 // hotMeasure is what the per-event loop needs of a measure, kept compact.
@@ -178,6 +192,8 @@ func NewBook(p *Policy, cfg BookConfig) (*Book, error) {
 		b.hot = append(b.hot, hotMeasure{sum: int32(m.sumIdx), hist: int32(m.histIdx), dur: m.dur})
 	}
 	b.matched = make([]int32, 0, len(p.measures))
+	b.sumOps = make([]sumOp, 0, p.nSums)
+	b.histOps = make([]histOp, 0, p.nHists)
 	b.countFn = b.count
 	if p.pay != nil {
 		b.pay = newPayState(p.pay)
@@ -250,10 +266,18 @@ func (b *Book) count(v *view) {
 		b.pay.count(v, b.loc)
 	}
 	ms := b.pol.measures
-	b.matched = b.matched[:0]
+	b.matched, b.sumOps, b.histOps = b.matched[:0], b.sumOps[:0], b.histOps[:0]
 	for _, mi := range b.byFact[v.fact] {
-		if ms[mi].match(v) {
-			b.matched = append(b.matched, mi)
+		if !ms[mi].match(v) {
+			continue
+		}
+		b.matched = append(b.matched, mi)
+		m := &b.hot[mi]
+		if m.sum >= 0 {
+			b.sumOps = append(b.sumOps, sumOp{m.sum, v.dur[m.dur]})
+		}
+		if m.hist >= 0 {
+			b.histOps = append(b.histOps, histOp{m.hist, int32(histIndex(v.dur[m.dur]))})
 		}
 	}
 	if len(b.matched) == 0 {
@@ -280,28 +304,28 @@ func (b *Book) count(v *view) {
 						continue
 					}
 				}
-				b.add(s, v)
+				b.add(s)
 			}
 		}
 	}
 }
 
-// add counts v's matched measures in s.
-func (b *Book) add(s *slot, v *view) {
+// add counts the current fact in s.
+func (b *Book) add(s *slot) {
+	n := s.n
 	for _, mi := range b.matched {
-		s.n[mi]++
-		m := &b.hot[mi]
-		if m.sum >= 0 {
-			s.sums[m.sum] += v.dur[m.dur]
+		n[mi]++
+	}
+	for _, o := range b.sumOps {
+		s.sums[o.idx] += o.val
+	}
+	for _, o := range b.histOps {
+		h := s.hists[o.idx]
+		if h == nil {
+			h = new(hist)
+			s.hists[o.idx] = h
 		}
-		if m.hist >= 0 {
-			h := s.hists[m.hist]
-			if h == nil {
-				h = new(hist)
-				s.hists[m.hist] = h
-			}
-			h.add(v.dur[m.dur])
-		}
+		h.addBucket(int(o.bucket))
 	}
 }
 

@@ -104,8 +104,10 @@ func histLow(i int) (float64, float64) {
 	return math.Ldexp(1, e) + float64(sub)*w, w
 }
 
-func (h *hist) add(x int64) {
-	i := histIndex(x)
+func (h *hist) add(x int64) { h.addBucket(histIndex(x)) }
+
+// addBucket adds one value in bucket i (histIndex).
+func (h *hist) addBucket(i int) {
 	j := i - int(h.lo)
 	if uint(j) >= uint(len(h.counts)) {
 		h.cover(i, i+1)
