@@ -68,11 +68,13 @@ type JSONL struct {
 	l    jsonLine
 	in   complaint.Intake
 	ev   complaint.Event
+	dec  *decoder
+	slow bool // tests: encoding/json only
 }
 
 // NewJSONL returns a JSONL reading r.
 func NewJSONL(r io.Reader) *JSONL {
-	return &JSONL{r: bufio.NewReaderSize(r, 64<<10)}
+	return &JSONL{r: bufio.NewReaderSize(r, 64<<10), dec: newDecoder()}
 }
 
 // jsonLine is the union of the two row shapes.
@@ -115,8 +117,14 @@ func (j *JSONL) Read(row *Row) error {
 func (j *JSONL) readLine() ([]byte, error) {
 	j.buf = j.buf[:0]
 	tooLong := false
-	for {
+	for first := true; ; first = false {
 		chunk, err := j.r.ReadSlice('\n')
+		if first && err == nil {
+			// The whole line is in the buffer: use it there (valid
+			// until the next read, after the row is parsed).
+			j.line++
+			return trimEOL(chunk), nil
+		}
 		if !tooLong {
 			if len(j.buf)+len(chunk) > MaxLine+1 {
 				tooLong = true
@@ -137,14 +145,27 @@ func (j *JSONL) readLine() ([]byte, error) {
 		if tooLong {
 			return nil, &RowError{Line: j.line, Msg: fmt.Sprintf("longer than %d bytes", MaxLine)}
 		}
-		return bytes.TrimRight(j.buf, "\r\n"), nil
+		return trimEOL(j.buf), nil
 	}
 }
 
+// trimEOL drops the line's end: every trailing '\r' and '\n'.
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// parse reads line into row: with the fast decoder when it can, else
+// (and for every malformed line) with encoding/json, which gives the
+// same row or the error it always gave.
 func (j *JSONL) parse(line []byte, row *Row) error {
-	j.l = jsonLine{}
-	if err := json.Unmarshal(line, &j.l); err != nil {
-		return &RowError{Line: j.line, Msg: jsonMsg(err)}
+	if j.slow || !j.dec.decode(line, &j.l) {
+		j.l = jsonLine{}
+		if err := json.Unmarshal(line, &j.l); err != nil {
+			return &RowError{Line: j.line, Msg: jsonMsg(err)}
+		}
 	}
 	l := &j.l
 	*row = Row{Line: j.line}
@@ -229,6 +250,11 @@ func (j *JSONL) event(row *Row) error {
 	}
 	j.ev = l.Event
 	j.ev.Pos = 0
+	if j.ev.Intake != nil {
+		// The fast decoder's intake is its scratch: the row gets its own.
+		in := *j.ev.Intake
+		j.ev.Intake = &in
+	}
 	row.Event = &j.ev
 	if err := complaint.ValidateEvent(row.Event); err != nil {
 		return fieldError(j.line, "", err)
