@@ -114,7 +114,7 @@ var decodeSamples = []string{
 	`{"ticket":"W2\u12","type":"urged","at":"2025-03-03T10:00:00Z"}`,
 	`{"ticket":"W2\","type":"urged","at":"2025-03-03T10:00:00Z"}`,
 	`{"ticket":"W2\u12G4","type":"urged","at":"2025-03-03T10:00:00Z"}`,
-	`{"ticket":"\u0000\u001f\u007f`+"\x7f"+`","type":"urged","at":"2025-03-03T10:00:00Z"}`,
+	`{"ticket":"\u0000\u001f\u007f` + "\x7f" + `","type":"urged","at":"2025-03-03T10:00:00Z"}`,
 	`{"ticket":"W2","seq":1.0,"type":"urged","at":"2025-03-03T10:00:00Z"}`,
 	`{"ticket":"W2","seq":01,"type":"urged","at":"2025-03-03T10:00:00Z"}`,
 	`{"ticket":"W2","seq":99999999999999999999,"type":"urged","at":"2025-03-03T10:00:00Z"}`,
