@@ -420,11 +420,21 @@ func (e *Engine) apply(ctx context.Context, id string, ev *complaint.Event, copy
 				return nil, err
 			}
 		}
-		copyTicket(&b.pre, t, &b.preTags) // re-folded for the observers
+		if e.copier == nil {
+			copyTicket(&b.pre, t, &b.preTags) // re-folded for the observers
+		}
 		evs, err := e.run(ctx, b, t, cust, evs, now)
 		b.evs = evs
 		if err != nil {
 			return nil, err
+		}
+		if e.copier != nil && len(evs) > 1 {
+			// The store still holds the ticket before the batch (a change
+			// in between makes Append fail with a conflict, and the loop
+			// retry).
+			if err := e.copier.GetInto(ctx, id, &b.pre, &b.preTags); err != nil {
+				return nil, err
+			}
 		}
 		err = e.store.Append(ctx, t, evs)
 		if errors.Is(err, complaint.ErrConflict) {
@@ -595,7 +605,7 @@ func (e *Engine) ApplyActions(ctx context.Context, actions []Action) error {
 func (e *Engine) applyActions(ctx context.Context, actions []Action, skipGone bool) error {
 	var errs []error
 	for _, a := range actions {
-		_, err := e.Apply(ctx, a.Ticket, a.Event)
+		_, err := e.apply(ctx, a.Ticket, &a.Event, false)
 		if skipGone && errors.Is(err, complaint.ErrNotFound) {
 			if e.log.Enabled(ctx, slog.LevelDebug) {
 				e.log.Debug("kesu: action on a ticket no longer stored; skipped", "ticket", a.Ticket, "event", a.Event.Type)

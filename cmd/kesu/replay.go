@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -73,6 +75,8 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end")
 	maxSkips := fs.Int("show-skips", 20, "skipped rows printed on standard error (all are counted)")
+	gcPercent := fs.Int("gc-percent", defaultGCPercent, "garbage collector target percentage (as GOGC; default unless GOGC is set)")
+	memLimit := fs.Int64("mem-limit-mib", defaultMemLimitMiB, "soft memory limit in MiB, 0 for none (as GOMEMLIMIT; default unless GOMEMLIMIT is set)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -80,6 +84,7 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprint(stderr, "usage: kesu replay --policy FILE [--map FILE] [--format text|json] [--strict] INPUT\n")
 		return 2
 	}
+	defer gcPolicy(fs, *gcPercent, *memLimit)()
 	pf, err := policyfile.Load(*policyPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
@@ -194,6 +199,44 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 1
 	}
 	return 0
+}
+
+// The replay's garbage collector policy: the heap may grow to nine times
+// what is live (the live heap of a province-year replay is 100–300 MB)
+// but no further than the soft limit, which keeps the peak resident size
+// under 1 GB. A replay allocates per row, so the default GOGC of 100 makes
+// it spend ≈ 20 % of its CPU collecting (see BENCHMARKS.md).
+const (
+	defaultGCPercent   = 800
+	defaultMemLimitMiB = 768
+)
+
+// gcPolicy sets the garbage collector's target percentage and soft memory
+// limit: each flag's value when it was given, else the default unless the
+// environment (GOGC, GOMEMLIMIT) sets it. It returns a function restoring
+// the previous settings.
+func gcPolicy(fs *flag.FlagSet, percent int, limitMiB int64) (restore func()) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	prevPercent, prevLimit := -2, int64(-1)
+	if set["gc-percent"] || os.Getenv("GOGC") == "" {
+		prevPercent = debug.SetGCPercent(percent)
+	}
+	if set["mem-limit-mib"] || os.Getenv("GOMEMLIMIT") == "" {
+		limit := int64(math.MaxInt64)
+		if limitMiB > 0 {
+			limit = limitMiB << 20
+		}
+		prevLimit = debug.SetMemoryLimit(limit)
+	}
+	return func() {
+		if prevPercent != -2 {
+			debug.SetGCPercent(prevPercent)
+		}
+		if prevLimit >= 0 {
+			debug.SetMemoryLimit(prevLimit)
+		}
+	}
 }
 
 // warningsOut lists every warning raised: the ledger's entries (open and

@@ -154,7 +154,7 @@ func (s *Stack) Configure(base kesu.Config) kesu.Config {
 // counted, not an error; so is one the lifecycle refuses.
 func (s *Stack) AfterTick(ctx context.Context, eng *kesu.Engine) {
 	for _, a := range s.Monitor.Actions() {
-		if _, err := eng.Apply(ctx, a.Ticket, a.Event); err != nil {
+		if err := eng.Act(ctx, a.Ticket, a.Event); err != nil {
 			s.mu.Lock()
 			s.actionErrs++
 			s.mu.Unlock()
