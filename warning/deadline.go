@@ -33,8 +33,10 @@ const (
 var levelNames = [...]string{"", "countdown", "overdue", "severe"}
 
 type dlTicket struct {
+	id       string
 	gen      uint32
 	paused   bool
+	closed   bool // no longer in deadlines.tickets (its alarms look the id up)
 	received time.Time
 	pausedD  time.Duration
 	due      [nStages]time.Time
@@ -46,11 +48,11 @@ type dlTicket struct {
 }
 
 type alarm struct {
-	at     int64 // unix nanoseconds
-	ticket string
-	gen    uint32
-	stage  uint8
-	level  uint8
+	at    int64     // unix nanoseconds
+	t     *dlTicket // the ticket's state when the alarm was set
+	gen   uint32
+	stage uint8
+	level uint8
 }
 
 // deadlines is the deadline detector (R18): a min-heap of alarms at the
@@ -61,6 +63,7 @@ type deadlines struct {
 	cal     WorkingTime
 	tickets map[string]*dlTicket
 	heap    []alarm
+	fp      []byte // scratch fingerprint
 	// live is the heap's length after the last compaction: the heap is
 	// compacted (stale alarms of closed or rescheduled tickets dropped)
 	// when it grows past twice that, so it stays proportional to the open
@@ -83,7 +86,8 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 	if !t.Open() {
 		if st != nil {
 			delete(d.tickets, t.ID)
-			d.endAll(t.ID, t.UpdatedAt, m)
+			st.closed = true
+			d.endAll(st, t.UpdatedAt, m)
 		}
 		return
 	}
@@ -106,7 +110,7 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		if !any {
 			return
 		}
-		st = &dlTicket{received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
+		st = &dlTicket{id: t.ID, received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
 		d.tickets[t.ID] = st
 	} else if st.due == due && st.done == done && st.paused == paused {
 		return
@@ -114,7 +118,8 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 	onlyDone := st.due == due && st.paused == paused
 	for i := range done {
 		if done[i] && !st.done[i] && st.fired[i] != lvNone {
-			m.end(deadlineFP(t.ID, i), t.UpdatedAt)
+			d.fp = appendDeadlineFP(d.fp[:0], t.ID, i)
+			m.endFP(d.fp, t.UpdatedAt)
 		}
 		onlyDone = onlyDone && (done[i] || !st.done[i])
 	}
@@ -137,19 +142,39 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		allowed := due[i].Sub(st.received.Add(st.pausedD))
 		for lv := int(st.fired[i]) + 1; lv <= lvSevere; lv++ {
 			at := st.received.Add(st.pausedD).Add(time.Duration(math.Round(sh[lv] * float64(allowed))))
-			d.push(alarm{at: at.UnixNano(), ticket: t.ID, gen: st.gen, stage: uint8(i), level: uint8(lv)})
+			d.push(alarm{at: at.UnixNano(), t: st, gen: st.gen, stage: uint8(i), level: uint8(lv)})
 		}
 	}
 }
 
-func deadlineFP(ticket string, stage int) string {
-	return Fingerprint(KindDeadline, NewKey("stage", stageNames[stage], "ticket", ticket))
+// appendDeadlineFP appends deadlineFP(ticket, stage) to dst without allocating.
+func appendDeadlineFP(dst []byte, ticket string, stage int) []byte {
+	k := Key{{"stage", stageNames[stage]}, {"ticket", ticket}}
+	if ticket == "" {
+		k = k[:1]
+	}
+	return appendFingerprint(dst, KindDeadline, k)
 }
 
-func (d *deadlines) endAll(id string, at time.Time, m *Monitor) {
+// endAll ends the deadline warnings of a closed ticket: only stages that
+// fired can have one.
+func (d *deadlines) endAll(st *dlTicket, at time.Time, m *Monitor) {
 	for i := range nStages {
-		m.end(deadlineFP(id, i), at)
+		if st.fired[i] != lvNone {
+			d.fp = appendDeadlineFP(d.fp[:0], st.id, i)
+			m.endFP(d.fp, at)
+		}
 	}
+}
+
+// ticketOf returns the current state of a's ticket (nil when closed): a's
+// own unless the ticket closed since, and then whatever state its id has
+// now (a reopened ticket's).
+func (d *deadlines) ticketOf(a *alarm) *dlTicket {
+	if !a.t.closed {
+		return a.t
+	}
+	return d.tickets[a.t.id]
 }
 
 // tick raises every alarm due by now.
@@ -158,7 +183,7 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 	sh := d.shares()
 	for len(d.heap) > 0 && d.heap[0].at <= n {
 		a := d.pop()
-		st := d.tickets[a.ticket]
+		st := d.ticketOf(&a)
 		if st == nil || st.gen != a.gen || st.paused || st.done[a.stage] || st.fired[a.stage] >= a.level {
 			continue
 		}
@@ -190,22 +215,22 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 	if a.stage == stRegulator || a.stage == stAppeal {
 		g-- // the regulator's clocks are one grade more severe
 	}
-	key := NewKey("stage", stage, "ticket", a.ticket)
+	key := NewKey("stage", stage, "ticket", st.id)
 	due := st.due[a.stage]
-	explain := "ticket " + a.ticket + " has used " + strconv.Itoa(int(share*100)) + "% of its " + formatDuration(allowed) +
+	explain := "ticket " + st.id + " has used " + strconv.Itoa(int(share*100)) + "% of its " + formatDuration(allowed) +
 		" " + stage + " time (" + level + "; due " + due.Format(time.RFC3339) + ")"
 	if a.stage == stAppeal {
-		explain = "ticket " + a.ticket + " has been unresolved for " + strconv.Itoa(int(share*100)) + "% of the " +
+		explain = "ticket " + st.id + " has been unresolved for " + strconv.Itoa(int(share*100)) + "% of the " +
 			formatDuration(allowed) + " after which the customer may appeal to the regulator (" + level + ")"
 	}
 	f := finding{kind: KindDeadline, key: key, fp: Fingerprint(KindDeadline, key), at: now, grade: g,
 		ev: Evidence{Window: formatDuration(allowed), From: st.received, To: due, Ratio: share,
-			Tickets: []string{a.ticket}, Members: 1, Rule: "deadline/" + level, Customers: 1},
+			Tickets: []string{st.id}, Members: 1, Rule: "deadline/" + level, Customers: 1},
 		explain: explain,
 		env:     GradeEnv{Customer: st.customer, Region: st.region, Category: st.category, Ratio: share}}
 	m.fire(&f)
 	if a.level == lvCountdown && st.customer != "" {
-		t := &complaint.Ticket{ID: a.ticket, Customer: st.customer, Region: st.region, Category: st.category}
+		t := &complaint.Ticket{ID: st.id, Customer: st.customer, Region: st.region, Category: st.category}
 		m.esc.deadline(t, now, m)
 	}
 }
@@ -213,7 +238,7 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 // valid reports whether alarm a can still fire: its ticket is open, it
 // belongs to the ticket's current schedule and its stage is not done.
 func (d *deadlines) valid(a *alarm) bool {
-	st := d.tickets[a.ticket]
+	st := d.ticketOf(a)
 	return st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level
 }
 
@@ -257,8 +282,8 @@ func (d *deadlines) less(i, j int) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
-	if a.ticket != b.ticket {
-		return a.ticket < b.ticket
+	if a.t.id != b.t.id {
+		return a.t.id < b.t.id
 	}
 	if a.stage != b.stage {
 		return a.stage < b.stage

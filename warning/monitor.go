@@ -16,7 +16,10 @@ import (
 )
 
 // Notice is a notification about a warning, timed as Alertmanager times
-// them (group wait, group interval, repeat interval).
+// them (group wait, group interval, repeat interval). Its Warning's slices
+// (Key, Evidence.Tickets, Evidence.Points) are shared with the monitor's
+// state and must be treated as read-only; Warning.Clone gives a copy to
+// modify. (Appending to them is safe: they are capped at their length.)
 type Notice struct {
 	// Reason is "new", "changed", "repeat" or "resolved".
 	Reason  string    `json:"reason"`
@@ -101,6 +104,7 @@ type active struct {
 	next       int64  // unix ns of its entry in the notice heap
 	seq        uint32 // its entry's sequence: older entries are stale
 	queued     bool   // it has an entry in the notice heap
+	gone       bool   // dropped from active (or replaced): its heap entries are stale
 }
 
 // idleAt is an entry of an idle heap: a may have been quiet for its
@@ -193,21 +197,20 @@ func (m *Monitor) idleTTL(kind Kind) time.Duration {
 	return 0
 }
 
-// dueAt is an entry of the notice heap.
+// dueAt is an entry of the notice heap. Entries due at the same time pop
+// in any order: notices sorts what is due by fingerprint.
 type dueAt struct {
 	at  int64
-	fp  string
+	a   *active
 	seq uint32
 }
 
+// stale reports whether d no longer stands for its warning's next look.
+func (d *dueAt) stale() bool { return d.a.gone || !d.a.queued || d.a.seq != d.seq }
+
 type noticeHeap []dueAt
 
-func (h noticeHeap) less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].fp < h[j].fp
-}
+func (h noticeHeap) less(i, j int) bool { return h[i].at < h[j].at }
 
 func (h *noticeHeap) push(d dueAt) {
 	*h = append(*h, d)
@@ -283,7 +286,7 @@ func (m *Monitor) schedule(a *active) {
 	if len(m.due) >= 2*m.dueLive+1024 {
 		keep := m.due[:0]
 		for _, d := range m.due {
-			if b := m.active[d.fp]; b != nil && b.queued && b.seq == d.seq {
+			if !d.stale() {
 				keep = append(keep, d)
 			}
 		}
@@ -294,12 +297,13 @@ func (m *Monitor) schedule(a *active) {
 		}
 		m.dueLive = len(keep)
 	}
-	m.due.push(dueAt{at: at, fp: a.w.Fingerprint, seq: a.seq})
+	m.due.push(dueAt{at: at, a: a, seq: a.seq})
 }
 
 func (m *Monitor) setActive(fp string, a *active) {
 	if old := m.active[fp]; old != nil {
 		a.seq = old.seq // entries of the old one are stale
+		old.gone = true
 	}
 	m.active[fp] = a
 	k := m.ofKind[a.w.Kind]
@@ -316,6 +320,7 @@ func (m *Monitor) setActive(fp string, a *active) {
 
 func (m *Monitor) dropActive(fp string) {
 	if a := m.active[fp]; a != nil {
+		a.gone = true
 		delete(m.ofKind[a.w.Kind], fp)
 		delete(m.active, fp)
 	}
@@ -628,8 +633,12 @@ func (m *Monitor) tagTicket(a *active, id string, at time.Time) {
 }
 
 // end marks the warning fp as no longer firing (its ledger entry stays).
-func (m *Monitor) end(fp string, at time.Time) {
-	a := m.active[fp]
+func (m *Monitor) end(fp string, at time.Time) { m.endActive(m.active[fp], at) }
+
+// endFP is end for a fingerprint in a scratch buffer (no allocation).
+func (m *Monitor) endFP(fp []byte, at time.Time) { m.endActive(m.active[string(fp)], at) }
+
+func (m *Monitor) endActive(a *active, at time.Time) {
 	if a == nil || a.ended {
 		return
 	}
@@ -686,49 +695,53 @@ func (m *Monitor) incidentFor(region, category string) *active {
 // looks only at the warnings the notice heap says are due.
 func (m *Monitor) notices(now time.Time) []Notice {
 	g := m.cfg.Grouping
-	var due []string
+	var due []*active
 	n := now.UnixNano()
 	for len(m.due) > 0 && m.due[0].at <= n {
 		d := m.due.pop()
 		m.dueLive = min(m.dueLive, len(m.due))
-		a := m.active[d.fp]
-		if a == nil || !a.queued || a.seq != d.seq {
-			continue // stale
+		if d.stale() {
+			continue
 		}
+		a := d.a
 		a.queued = false
 		switch {
 		case a.w.Inhibited:
 			if a.ended {
-				m.dropActive(d.fp)
+				m.dropActive(a.w.Fingerprint)
 			}
 		case a.ended,
 			a.notified.IsZero() && now.Sub(a.w.RaisedAt) >= time.Duration(g.GroupWait),
 			!a.notified.IsZero() && a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval),
 			!a.notified.IsZero() && now.Sub(a.notified) >= time.Duration(g.RepeatInterval):
-			due = append(due, d.fp)
+			due = append(due, a)
 		default:
 			m.schedule(a) // not due after all: look again later
 		}
 	}
-	slices.Sort(due)
+	slices.SortFunc(due, func(a, b *active) int { return strings.Compare(a.w.Fingerprint, b.w.Fingerprint) })
 	var out []Notice
-	for _, fp := range due {
-		a := m.active[fp]
+	if len(due) > 0 {
+		out = make([]Notice, 0, len(due))
+	}
+	for _, a := range due {
+		// The notice shares the warning's slices (read-only, see Notice):
+		// a repeat notice of an unchanged warning costs no copy.
 		switch {
 		case a.ended:
 			if !a.notified.IsZero() {
-				out = append(out, Notice{Reason: "resolved", At: now, Warning: *a.w.Clone()})
+				out = append(out, Notice{Reason: "resolved", At: now, Warning: a.w.shared()})
 			}
-			m.dropActive(fp)
+			m.dropActive(a.w.Fingerprint)
 			continue
 		case a.notified.IsZero():
-			out = append(out, Notice{Reason: "new", At: now, Warning: *a.w.Clone()})
+			out = append(out, Notice{Reason: "new", At: now, Warning: a.w.shared()})
 			a.notified, a.changed = now, false
 		case a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval):
-			out = append(out, Notice{Reason: "changed", At: now, Warning: *a.w.Clone()})
+			out = append(out, Notice{Reason: "changed", At: now, Warning: a.w.shared()})
 			a.notified, a.changed = now, false
 		default:
-			out = append(out, Notice{Reason: "repeat", At: now, Warning: *a.w.Clone()})
+			out = append(out, Notice{Reason: "repeat", At: now, Warning: a.w.shared()})
 			a.notified = now
 		}
 		m.schedule(a)

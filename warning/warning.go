@@ -230,6 +230,17 @@ type Warning struct {
 	Recurrence int `json:"recurrence,omitempty"`
 }
 
+// shared returns a copy of w that shares w's slices, each capped at its
+// length so that an append to the copy's reallocates, and the monitor's
+// appends to w's (beyond the copy's length) are not seen by the copy.
+func (w *Warning) shared() Warning {
+	c := *w
+	c.Key = c.Key[:len(c.Key):len(c.Key)]
+	c.Evidence.Tickets = c.Evidence.Tickets[:len(c.Evidence.Tickets):len(c.Evidence.Tickets)]
+	c.Evidence.Points = c.Evidence.Points[:len(c.Evidence.Points):len(c.Evidence.Points)]
+	return c
+}
+
 // Clone returns a deep copy of w.
 func (w *Warning) Clone() *Warning {
 	c := *w
