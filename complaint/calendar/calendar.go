@@ -135,7 +135,17 @@ type Calendar struct {
 	loc   *time.Location
 	first int      // first year with data
 	days  [][]bool // per year from first: day of year (0-based) → working day; nil when no data
+	// flat is every day from 1 January of first on, in order: dayWork,
+	// dayOff, or dayNone for a day of a year without data (built by with).
+	flat  []uint8
+	start []int // per year from first: index in flat of its 1 January
 }
+
+const (
+	dayOff uint8 = iota
+	dayWork
+	dayNone
+)
 
 // New returns a calendar in loc with the given years' data. loc must not be
 // nil. Two data sets for the same year are an error.
@@ -151,6 +161,9 @@ func New(loc *time.Location, years ...*Year) (*Calendar, error) {
 // LoadYear); c is unchanged. A year c already knows is an error.
 func (c *Calendar) With(years ...*Year) (*Calendar, error) {
 	n := &Calendar{loc: c.loc, first: c.first, days: slices.Clone(c.days)}
+	if len(years) == 0 {
+		n.flatten()
+	}
 	return n.with(years)
 }
 
@@ -175,7 +188,68 @@ func (c *Calendar) with(years []*Year) (*Calendar, error) {
 		}
 		c.days[i] = y.table()
 	}
+	c.flatten()
 	return c, nil
+}
+
+// flatten builds flat and start from days.
+func (c *Calendar) flatten() {
+	c.flat, c.start = c.flat[:0], make([]int, len(c.days))
+	for i, d := range c.days {
+		c.start[i] = len(c.flat)
+		if d == nil {
+			y := c.first + i
+			n := 365
+			if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+				n = 366
+			}
+			for range n {
+				c.flat = append(c.flat, dayNone)
+			}
+			continue
+		}
+		for _, w := range d {
+			if w {
+				c.flat = append(c.flat, dayWork)
+			} else {
+				c.flat = append(c.flat, dayOff)
+			}
+		}
+	}
+}
+
+// index returns the position in flat of the local day (y, yday 1-based),
+// or -1 when it is before the first year or after the last.
+func (c *Calendar) index(y, yday int) int {
+	i := y - c.first
+	if i < 0 || i >= len(c.start) {
+		return -1
+	}
+	return c.start[i] + yday - 1
+}
+
+// yearOf returns the year and 1-based day of year of position i in flat
+// (i may be past the end: the years after the last are counted on).
+func (c *Calendar) yearOf(i int) (y, yday int) {
+	if len(c.start) == 0 {
+		return c.first, i + 1
+	}
+	j, _ := slices.BinarySearch(c.start, i+1)
+	j-- // the last year starting at or before i
+	if j < 0 {
+		j = 0
+	}
+	y, yday = c.first+j, i-c.start[j]+1
+	for {
+		n := 365
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			n = 366
+		}
+		if yday <= n {
+			return y, yday
+		}
+		y, yday = y+1, yday-n
+	}
 }
 
 func (y *Year) table() []bool {
@@ -306,30 +380,41 @@ func (c *Calendar) nextDay(t time.Time) time.Time {
 // without data.
 func (c *Calendar) AddWorkingDays(start time.Time, n int) (time.Time, error) {
 	t := start.In(c.loc)
-	ok, err := c.IsWorkday(t)
-	if err != nil {
-		return time.Time{}, err
-	}
-	for !ok {
-		t = c.nextDay(t)
-		if ok, err = c.IsWorkday(t); err != nil {
-			return time.Time{}, err
-		}
+	y, yday := t.Year(), t.YearDay()
+	i := c.index(y, yday)
+	if i < 0 {
+		return time.Time{}, &NoDataError{Year: y}
 	}
 	h, mi, s := t.Clock()
 	ns := t.Nanosecond()
-	for n > 0 {
-		y, m, d := t.Date()
-		t = time.Date(y, m, d+1, h, mi, s, ns, c.loc)
-		ok, err := c.IsWorkday(t)
-		if err != nil {
-			return time.Time{}, err
+	// Walk the flat table by day: every day is the next civil day, the
+	// same as stepping time.Date(y, m, d+1, …) one day at a time.
+	for {
+		if i >= len(c.flat) || c.flat[i] == dayNone {
+			ny, _ := c.yearOf(i)
+			return time.Time{}, &NoDataError{Year: ny}
 		}
-		if ok {
+		if c.flat[i] == dayWork {
+			break
+		}
+		i++
+		h, mi, s, ns = 0, 0, 0, 0 // the clock starts at 00:00 of the next working day
+	}
+	for n > 0 {
+		i++
+		if i >= len(c.flat) || c.flat[i] == dayNone {
+			ny, _ := c.yearOf(i)
+			return time.Time{}, &NoDataError{Year: ny}
+		}
+		if c.flat[i] == dayWork {
 			n--
 		}
 	}
-	return t, nil
+	ry, rd := c.yearOf(i)
+	if ry == y && rd == yday && h == t.Hour() && mi == t.Minute() && s == t.Second() && ns == t.Nanosecond() {
+		return t, nil
+	}
+	return time.Date(ry, time.January, rd, h, mi, s, ns, c.loc), nil
 }
 
 // WorkingDuration returns how much of [from, to) falls on working days
@@ -339,23 +424,50 @@ func (c *Calendar) WorkingDuration(from, to time.Time) (time.Duration, error) {
 	if !to.After(from) {
 		return 0, nil
 	}
+	f := from.In(c.loc)
+	fy, fd := f.Year(), f.YearDay()
+	i := c.index(fy, fd)
+	if i < 0 {
+		return 0, &NoDataError{Year: fy}
+	}
+	// Sum runs of consecutive working days: a run from day a to day b
+	// counts [max(from, 00:00 of a), min(to, 00:00 after b)), so time.Date
+	// is called once per run boundary, not once per day.
+	tt := to.In(c.loc)
+	last := c.index(tt.Year(), tt.YearDay()) // the day of to
+	if last < 0 {
+		last = len(c.flat)
+	}
 	var total time.Duration
-	t := from.In(c.loc)
+	t := f // start of the current day (from on the first day)
 	for t.Before(to) {
-		end := c.nextDay(t)
+		if i >= len(c.flat) || c.flat[i] == dayNone {
+			ny, _ := c.yearOf(i)
+			return 0, &NoDataError{Year: ny}
+		}
+		work := c.flat[i] == dayWork
+		// extend the run over the following days with the same status,
+		// up to the day of to
+		j := i + 1
+		for j <= last && j < len(c.flat) && c.flat[j] == c.flat[i] {
+			j++
+		}
+		end := c.dayStart(j)
 		if end.After(to) {
 			end = to
 		}
-		ok, err := c.IsWorkday(t)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
+		if work {
 			total += end.Sub(t)
 		}
-		t = end
+		t, i = end, j
 	}
 	return total, nil
+}
+
+// dayStart returns 00:00 of the local day at position i of flat.
+func (c *Calendar) dayStart(i int) time.Time {
+	y, yd := c.yearOf(i)
+	return time.Date(y, time.January, yd, 0, 0, 0, 0, c.loc)
 }
 
 // WorkingDaysBetween counts the working days strictly after the local day

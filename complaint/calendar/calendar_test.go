@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -267,4 +268,131 @@ func ExampleCalendar_AddWorkingDays() {
 	// Output:
 	// 2025-10-11 Sat 09:00
 	// calendar: no holiday data for year 2030
+}
+
+// The day-by-day reference the table walks must agree with.
+func refAddWorkingDays(c *calendar.Calendar, start time.Time, n int) (time.Time, error) {
+	loc := c.Location()
+	t := start.In(loc)
+	ok, err := c.IsWorkday(t)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for !ok {
+		y, m, d := t.Date()
+		t = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		if ok, err = c.IsWorkday(t); err != nil {
+			return time.Time{}, err
+		}
+	}
+	h, mi, s := t.Clock()
+	ns := t.Nanosecond()
+	for n > 0 {
+		y, m, d := t.Date()
+		t = time.Date(y, m, d+1, h, mi, s, ns, loc)
+		ok, err := c.IsWorkday(t)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if ok {
+			n--
+		}
+	}
+	return t, nil
+}
+
+func refWorkingDuration(c *calendar.Calendar, from, to time.Time) (time.Duration, error) {
+	if !to.After(from) {
+		return 0, nil
+	}
+	loc := c.Location()
+	var total time.Duration
+	t := from.In(loc)
+	for t.Before(to) {
+		y, m, d := t.Date()
+		end := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		if end.After(to) {
+			end = to
+		}
+		ok, err := c.IsWorkday(t)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			total += end.Sub(t)
+		}
+		t = end
+	}
+	return total, nil
+}
+
+// TestTableWalkMatchesDayByDay compares AddWorkingDays and WorkingDuration
+// with the day-by-day reference on random starts over the shipped years and
+// past their end (where both must fail with the same year), in two zones.
+func TestTableWalkMatchesDayByDay(t *testing.T) {
+	china := china(t)
+	ny, err := time.LoadLocation("America/New_York") // has DST gaps and overlaps
+	require.NoError(t, err)
+	years, err := calendar.Shipped()
+	require.NoError(t, err)
+	us, err := calendar.New(ny, years...)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2024, 12, 20, 0, 0, 0, 0, time.UTC)
+	for _, c := range []*calendar.Calendar{china, us} {
+		for range 20000 {
+			start := base.Add(time.Duration(rng.Int64N(int64(760 * 24 * time.Hour))))
+			if rng.IntN(4) == 0 {
+				start = start.Truncate(time.Hour) // midnights and whole hours
+			}
+			n := rng.IntN(40)
+			got, err := c.AddWorkingDays(start, n)
+			want, werr := refAddWorkingDays(c, start, n)
+			require.Equal(t, werr, err, "AddWorkingDays(%s, %d)", start, n)
+			require.True(t, want.Equal(got) && want.Location() == got.Location(), "AddWorkingDays(%s, %d) = %s, want %s", start, n, got, want)
+			to := start.Add(time.Duration(rng.Int64N(int64(60 * 24 * time.Hour))))
+			if rng.IntN(4) == 0 {
+				to = to.Truncate(24 * time.Hour)
+			}
+			gd, err := c.WorkingDuration(start, to)
+			wd, werr := refWorkingDuration(c, start, to)
+			require.Equal(t, werr, err, "WorkingDuration(%s, %s)", start, to)
+			require.Equal(t, wd, gd, "WorkingDuration(%s, %s)", start, to)
+		}
+	}
+}
+
+func BenchmarkWorkingDuration(b *testing.B) {
+	c := china(b)
+	from, to := at(b, "2025-09-26 10:00"), at(b, "2025-10-20 16:00")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.WorkingDuration(from, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDayByDay is the plain baseline: the day-by-day walk
+// AddWorkingDays and WorkingDuration replaced.
+func BenchmarkDayByDay(b *testing.B) {
+	c := china(b)
+	start := at(b, "2025-09-26 10:00")
+	from, to := at(b, "2025-09-26 10:00"), at(b, "2025-10-20 16:00")
+	b.Run("AddWorkingDays", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := refAddWorkingDays(c, start, 5); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("WorkingDuration", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := refWorkingDuration(c, from, to); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
