@@ -33,11 +33,11 @@ type tseries struct {
 // CUSUM. Days close when the clock (Tick) or a ticket passes midnight.
 type trend struct {
 	cfg   *Config
-	index map[tkey]int32
+	index keyIndex // by hash2(region, category) (a collision keeps the first key's series)
 	s     []tseries
 }
 
-func newTrend(cfg *Config) *trend { return &trend{cfg: cfg, index: make(map[tkey]int32)} }
+func newTrend(cfg *Config) *trend { return &trend{cfg: cfg} }
 
 func (tr *trend) observe(t *complaint.Ticket, m *Monitor) {
 	if t.Category == "" || t.Region == "" {
@@ -47,11 +47,12 @@ func (tr *trend) observe(t *complaint.Ticket, m *Monitor) {
 	day := floorDiv(t.ReceivedAt.Unix()+int64(off), 86400)
 	cat := complaint.Truncate(t.Category, 1)
 	for _, k := range [2]tkey{{complaint.Truncate(t.Region, 2), cat}, {complaint.Truncate(t.Region, 1), cat}} {
-		i, ok := tr.index[k]
+		h := hash2(k.region, k.category)
+		i, ok := tr.index.get(h)
 		if !ok {
 			tr.s = append(tr.s, tseries{key: k, day: day, off: off, last: -1 << 40})
 			i = int32(len(tr.s) - 1)
-			tr.index[k] = i
+			tr.index.put(h, i)
 		}
 		s := &tr.s[i]
 		if day > s.day {
