@@ -507,7 +507,7 @@ func (d *decoder) time(s *scanner, p *time.Time) {
 		s.bad = true
 		return
 	}
-	if len(v) == d.lastTimeLen && bytes.Equal(v, d.lastTime[:len(v)]) {
+	if len(v) == d.lastTimeLen && len(v) > 0 && bytes.Equal(v, d.lastTime[:len(v)]) {
 		*p = d.last
 		return
 	}
