@@ -26,7 +26,9 @@
 // object. Malformed rows are reported on standard error with their line
 // number and skipped, or stop the run with --strict; the summary counts
 // every row. A progress line is written on standard error when it is a
-// terminal. INPUT "-" is standard input.
+// terminal. INPUT "-" is standard input. --gc-percent and --mem-limit-mib
+// set the garbage collector's policy (by default 800 and 768 MiB unless
+// GOGC or GOMEMLIMIT is set: a province-year stays under 1 GB resident).
 //
 // plugin check launches a plugin binary as kesu does, runs the adapter
 // conformance suite against it and prints the report; the exit status is 0

@@ -120,6 +120,11 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	} else {
 		src = ingest.NewJSONL(in)
 	}
+	// Reading and decoding run on a goroutine of their own, overlapping the
+	// replay (which is one goroutine): the second core decodes.
+	pre := ingest.NewPrefetch(src)
+	defer pre.Close()
+	src = pre
 
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
