@@ -280,3 +280,94 @@ func TestJSONLGeneratorItems(t *testing.T) {
 		{4, "", "error: line 4: intake.external_id: required: later rows name the ticket by it"},
 	}, rows)
 }
+
+// TestWindowEngineNoAllocs checks the replay path's promise: over a
+// Window, an engine with no stages or observers allocates nothing for an
+// action without payload, and a ticket that closes gives its slot to the
+// next one (taking in and closing tickets one after another allocates
+// nothing for the window once warm).
+func TestWindowEngineNoAllocs(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocation counts need a plain build")
+	}
+	ctx := t.Context()
+	w := ingest.NewWindow(30 * 24 * time.Hour)
+	clock := new(ingest.Clock)
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	clock.Set(now)
+	ids := new(ingest.IDs)
+	eng := kesu.New(kesu.Config{Store: w, Now: clock.Now, NewID: ids.NewID})
+	in := complaint.Intake{ExternalID: "E1", Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"}
+	ids.Next("E1")
+	id, err := eng.Take(ctx, in)
+	require.NoError(t, err)
+	urge := complaint.Event{Type: complaint.EventUrged, Text: "催单"}
+	allocs := testing.AllocsPerRun(200, func() {
+		now = now.Add(time.Second)
+		clock.Set(now)
+		if err := eng.Act(ctx, id, urge); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs, "allocations per Act over the window")
+	tk, err := w.Get(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, 201, tk.UrgeCount)
+
+	// Create and close tickets one after another: one slot serves them all.
+	closed := complaint.Ticket{ID: "X", ExternalID: "X", Status: complaint.StatusResolved, Version: 1, UpdatedAt: now,
+		Tags: []complaint.Tag{{Name: "billing"}}}
+	evs := make([]complaint.Event, 1)
+	allocs = testing.AllocsPerRun(200, func() {
+		closed.Status, closed.Version = complaint.StatusResolved, 1
+		if err := w.Create(ctx, &closed, evs); err != nil {
+			t.Fatal(err)
+		}
+		closed.Status, closed.Version = complaint.StatusClosed, 2
+		if err := w.Append(ctx, &closed, evs); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs, "allocations per ticket taken in and closed")
+	assert.Equal(t, 1, w.Len())
+}
+
+// TestWindowConcurrent runs Act, Get and Expire on one window from several
+// goroutines (go test -race): every action lands once.
+func TestWindowConcurrent(t *testing.T) {
+	ctx := t.Context()
+	w := ingest.NewWindow(30 * 24 * time.Hour)
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	eng := kesu.New(kesu.Config{Store: w, Now: func() time.Time { return at }})
+	const workers, urges = 4, 50
+	ids := make([]string, workers)
+	for i := range ids {
+		var err error
+		ids[i], err = eng.Take(ctx, complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"})
+		require.NoError(t, err)
+	}
+	done := make(chan error, workers)
+	for i := range workers {
+		go func() {
+			var err error
+			for range urges {
+				if e := eng.Act(ctx, ids[i], complaint.Event{Type: complaint.EventUrged}); e != nil {
+					err = e
+				}
+				if _, e := w.Get(ctx, ids[(i+1)%workers]); e != nil {
+					err = e
+				}
+				w.Expire(at)
+			}
+			done <- err
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-done)
+	}
+	for _, id := range ids {
+		tk, err := w.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, urges, tk.UrgeCount)
+	}
+}
