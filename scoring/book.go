@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kesu-go/kesu/complaint"
@@ -43,6 +44,12 @@ type BookConfig struct {
 //
 // A Book is safe for concurrent use: Observe and ObserveWarning are
 // serialised, reads run concurrently with each other.
+//
+// Facts of one period are first summed per field value (see srcEntry.pend)
+// and added to the slots of that value's rows when a fact of another period
+// comes or before anything is read, so a fact costs one small update per
+// view field instead of one per kept dimension and period kind; reads see
+// exactly what they would see had every fact been added at once.
 type Book struct {
 	pol     *Policy
 	loc     *time.Location
@@ -67,6 +74,11 @@ type Book struct {
 	// the period ids of the local day [dayFrom, dayTo) (unix seconds)
 	dayFrom, dayTo int64
 	dayIDs         periodIDs
+	// the entries holding facts of period pendIDs not yet in their rows'
+	// slots; pendingAny is set while there are any (read without b.mu)
+	pending    []*srcEntry
+	pendIDs    periodIDs
+	pendingAny atomic.Bool
 
 	baseMu sync.Mutex
 	bases  map[baseKey]int64
@@ -94,10 +106,17 @@ type srcState struct {
 }
 
 // srcEntry is one value of a field and its rows (nil where the value does
-// not count, e.g. a city-level region under "branch").
+// not count, e.g. a city-level region under "branch"). pend and phist sum
+// the facts of the Book's pending period counted under the value (counts by
+// measure, then duration sums; histograms by histIdx) until Book.flush adds
+// them to each row's slots.
 type srcEntry struct {
-	val  string
-	rows []*row
+	val     string
+	rows    []*row
+	counts  bool // some row is not nil
+	pending bool // in Book.pending
+	pend    []int64
+	phist   []*hist
 }
 
 // sumOp adds val to a slot's sums[idx]; histOp adds one value in bucket
@@ -284,6 +303,14 @@ func (b *Book) count(v *view) {
 		return
 	}
 	ids := b.periodIDs(v.at)
+	if len(b.pending) > 0 && !b.samePeriods(ids, b.pendIDs) {
+		b.flush()
+	}
+	if len(b.pending) == 0 {
+		b.pendIDs = ids
+		b.pendingAny.Store(true)
+	}
+	nm := len(ms)
 	for _, sc := range b.srcs {
 		val := sourceOf(sc.src, v)
 		e := sc.last
@@ -293,40 +320,113 @@ func (b *Book) count(v *view) {
 			}
 			sc.last = e
 		}
+		if !e.counts {
+			continue
+		}
+		if !e.pending {
+			if e.pend == nil {
+				e.pend = make([]int64, nm+b.pol.nSums)
+				e.phist = make([]*hist, b.pol.nHists)
+			}
+			e.pending = true
+			b.pending = append(b.pending, e)
+		}
+		p := e.pend
+		for _, mi := range b.matched {
+			p[mi]++
+		}
+		ps := p[nm:]
+		for _, o := range b.sumOps {
+			ps[o.idx] += o.val
+		}
+		for _, o := range b.histOps {
+			h := e.phist[o.idx]
+			if h == nil {
+				h = new(hist)
+				e.phist[o.idx] = h
+			}
+			h.addBucket(int(o.bucket))
+		}
+	}
+}
+
+// samePeriods reports whether ids and o name the same periods of every
+// counted kind.
+func (b *Book) samePeriods(ids, o periodIDs) bool {
+	for _, k := range b.kinds {
+		if ids[k] != o[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// flush adds the pending facts (all of period b.pendIDs) to the slots of
+// their rows, in the order the entries were first touched. b.mu is held
+// for writing. Adding a period's facts to a row at once leaves it as adding
+// them one by one would: between them the row gets no fact of another
+// period, so the same slot is found (or made, or refused) for each.
+func (b *Book) flush() {
+	nm := len(b.pol.measures)
+	for _, e := range b.pending {
+		pn, ps := e.pend[:nm], e.pend[nm:]
 		for _, r := range e.rows {
 			if r == nil {
 				continue
 			}
 			for _, k := range b.kinds {
 				s := r.cur[k]
-				if s == nil || r.curID[k] != ids[k] {
-					if s = b.slotFor(r, k, ids[k]); s == nil {
+				if s == nil || r.curID[k] != b.pendIDs[k] {
+					if s = b.slotFor(r, k, b.pendIDs[k]); s == nil {
 						continue
 					}
 				}
-				b.add(s)
+				n := s.n[:nm]
+				for i, x := range pn {
+					n[i] += x
+				}
+				sums := s.sums[:len(ps)]
+				for i, x := range ps {
+					sums[i] += x
+				}
+				for i, ph := range e.phist {
+					if ph == nil || ph.n == 0 {
+						continue
+					}
+					h := s.hists[i]
+					if h == nil {
+						h = new(hist)
+						s.hists[i] = h
+					}
+					h.mergeUsed(ph)
+				}
 			}
 		}
+		clear(e.pend)
+		for _, ph := range e.phist {
+			if ph != nil {
+				ph.reset()
+			}
+		}
+		e.pending = false
 	}
+	clear(b.pending)
+	b.pending = b.pending[:0]
+	b.pendingAny.Store(false)
 }
 
-// add counts the current fact in s.
-func (b *Book) add(s *slot) {
-	n := s.n
-	for _, mi := range b.matched {
-		n[mi]++
-	}
-	for _, o := range b.sumOps {
-		s.sums[o.idx] += o.val
-	}
-	for _, o := range b.histOps {
-		h := s.hists[o.idx]
-		if h == nil {
-			h = new(hist)
-			s.hists[o.idx] = h
+// rlock flushes the pending facts, if any, and read-locks b.mu: a reader
+// sees every fact observed before it was called (and possibly some
+// observed while it ran, as with any lock).
+func (b *Book) rlock() {
+	if b.pendingAny.Load() {
+		b.mu.Lock()
+		if len(b.pending) > 0 {
+			b.flush()
 		}
-		h.addBucket(int(o.bucket))
+		b.mu.Unlock()
 	}
+	b.mu.RLock()
 }
 
 // intern makes the entry of value val of sc's field, v being a view with
@@ -345,6 +445,7 @@ func (sc *srcState) intern(val string, v *view) *srcEntry {
 			d.rows[r.unit] = r
 		}
 		e.rows[i] = r
+		e.counts = true
 	}
 	sc.m[e.val] = e
 	return e
@@ -477,7 +578,7 @@ func (b *Book) Units(dim string, p Period) ([]string, error) {
 		return nil, err
 	}
 	id := periodID(p)
-	b.mu.RLock()
+	b.rlock()
 	defer b.mu.RUnlock()
 	var out []string
 	for u, r := range d.rows {

@@ -219,7 +219,7 @@ func (b *Book) Report(ctx context.Context, kind ReportKind, p Period, now time.T
 		if dim != "all" && !isRegionDim(d) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: the distribution covers the whole book, not only %s %s", d, dim, opt.Unit))
 		}
-		b.mu.RLock()
+		b.rlock()
 		defer b.mu.RUnlock()
 		var out []Share
 		var total int64
@@ -249,7 +249,7 @@ func (b *Book) Report(ctx context.Context, kind ReportKind, p Period, now time.T
 
 	// handling effect and warnings, from the report's own unit
 	d, _ := b.dim(dim)
-	b.mu.RLock()
+	b.rlock()
 	var s *slot
 	if d != nil {
 		s = d.rows[opt.Unit].find(p.Kind, periodID(p))
@@ -295,7 +295,7 @@ func (b *Book) Report(ctx context.Context, kind ReportKind, p Period, now time.T
 		prevCounts := map[string]int64{}
 		pp := p.Prev()
 		ds, _ := b.dim(rp.Regions)
-		b.mu.RLock()
+		b.rlock()
 		for _, sh := range cur {
 			if s := ds.rows[sh.Key].find(pp.Kind, periodID(pp)); s != nil {
 				prevCounts[sh.Key] = s.n[rm.received]

@@ -146,7 +146,7 @@ func (b *Book) Scorecard(ctx context.Context, dim, unit string, p Period, now ti
 			ranks[k.ID] = rk
 		}
 	}
-	b.mu.RLock()
+	b.rlock()
 	defer b.mu.RUnlock()
 	r := d.rows[unit]
 	for _, k := range list {
@@ -353,7 +353,7 @@ func (b *Book) scoreOne(ctx context.Context, k *KPI, dim, unit string, p Period,
 			rd.pbase, _, _ = b.Customers(ctx, dim, unit, comparison(k, p))
 		}
 	}
-	b.mu.RLock()
+	b.rlock()
 	defer b.mu.RUnlock()
 	v, _, _, _, _ := rd.line(k, d.rows[unit])
 	return v, nil

@@ -156,6 +156,30 @@ func (h *hist) merge(o *hist) {
 	h.n += o.n
 }
 
+// mergeUsed adds o's values to h, growing h only as far as o's lowest and
+// highest non-empty buckets (o may hold a wider range, kept from earlier
+// use).
+func (h *hist) mergeUsed(o *hist) {
+	lo, hi := 0, len(o.counts)
+	for lo < hi && o.counts[lo] == 0 {
+		lo++
+	}
+	for hi > lo && o.counts[hi-1] == 0 {
+		hi--
+	}
+	if lo < hi {
+		from, to := int(o.lo)+lo, int(o.lo)+hi
+		if len(h.counts) == 0 || from < int(h.lo) || to > int(h.lo)+len(h.counts) {
+			h.cover(from, to)
+		}
+		dst := h.counts[from-int(h.lo) : to-int(h.lo)]
+		for i, c := range o.counts[lo:hi] {
+			dst[i] += c
+		}
+	}
+	h.n += o.n
+}
+
 // quantile returns the q-quantile (0 ≤ q ≤ 1) with the rank rule of
 // golang.org/x/exp/stats.Quantiles (linear between order statistics),
 // each order statistic read as its bucket's midpoint (exact below 32).
