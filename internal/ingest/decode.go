@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"time"
@@ -56,33 +57,47 @@ type strFix struct {
 
 // interner returns one string for equal byte slices, up to max entries of
 // at most maxInternLen bytes; past that it declines (the caller copies).
+// It is an open-addressing table (half full at most) over maphash.
 type interner struct {
-	m   map[string]string
-	max int
+	seed  maphash.Seed
+	slots []string
+	n     int
+	max   int
 }
 
 const maxInternLen = 128
 
+func newInterner(max int) interner {
+	return interner{seed: maphash.MakeSeed(), slots: make([]string, 2*max), max: max}
+}
+
 func (t *interner) get(b []byte) (string, bool) {
-	if s, ok := t.m[string(b)]; ok {
-		return s, true
+	if len(b) == 0 {
+		return "", true
 	}
-	if len(t.m) >= t.max || len(b) > maxInternLen {
-		return "", false
+	mask := uint64(len(t.slots) - 1)
+	for i := maphash.Bytes(t.seed, b) & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == "" {
+			if t.n >= t.max || len(b) > maxInternLen {
+				return "", false
+			}
+			s = string(b)
+			t.slots[i] = s
+			t.n++
+			return s, true
+		}
+		if s == string(b) {
+			return s, true
+		}
 	}
-	if t.m == nil {
-		t.m = make(map[string]string)
-	}
-	s := string(b)
-	t.m[s] = s
-	return s, true
 }
 
 func newDecoder() *decoder {
 	return &decoder{
-		codes: interner{max: 8192},
-		names: interner{max: 8192},
-		texts: interner{max: 2048},
+		codes: newInterner(8192),
+		names: newInterner(8192),
+		texts: newInterner(2048),
 	}
 }
 

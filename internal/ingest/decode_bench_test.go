@@ -2,14 +2,20 @@ package ingest_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/internal/ingest"
+	"github.com/kesu-go/kesu/internal/policyfile"
 	"github.com/kesu-go/kesu/scenario"
+	"github.com/kesu-go/kesu/warning"
 )
 
 var (
@@ -141,5 +147,105 @@ func BenchmarkPrefetch(b *testing.B) {
 				perRow(b, n, cpu0)
 			})
 		}
+	}
+}
+
+// BenchmarkCSVRead reads tickets from CSV through testdata/map.yaml (value
+// translations, a default, a zone); the baseline is encoding/csv alone.
+func BenchmarkCSVRead(b *testing.B) {
+	const n = 20000
+	var buf bytes.Buffer
+	buf.WriteString("工单编号,受理时间,类型,业务分类,区域,客户,SP代码,内容\n")
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		fmt.Fprintf(&buf, "W%d,%s,投诉,%s,gd.c%02d.d01,C%07d,SP%02d,\"莫名扣费, 没有订购\"\n", i, t0.Add(time.Duration(i)*time.Minute).Format("2006-01-02 15:04:05"),
+			[]string{"不知情定制", "话费争议"}[i%2], i%21, i*7919%2000000, i%30)
+	}
+	data := buf.Bytes()
+	m, err := ingest.LoadMapping("testdata/map.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("reader", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := cpuTime()
+		for b.Loop() {
+			r, err := ingest.NewCSV(bytes.NewReader(data), m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			drainRows(b, r)
+		}
+		perRow(b, n, cpu0)
+	})
+	b.Run("baseline-encoding-csv", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := cpuTime()
+		for b.Loop() {
+			r := csv.NewReader(bytes.NewReader(data))
+			r.ReuseRecord = true
+			for {
+				if _, err := r.Read(); err == io.EOF {
+					break
+				}
+			}
+		}
+		perRow(b, n, cpu0)
+	})
+}
+
+// replayStack replays data through the carrier policy's stack as `kesu
+// replay` does, reading it with src, and returns the summary and the
+// warnings notified. The reader is "json" (the JSONL reader with
+// encoding/json only, as before the fast decoder), "fast" (the JSONL
+// reader) or "prefetch" (the JSONL reader through a Prefetch).
+func replayStack(tb testing.TB, data []byte, reader string) (ingest.Summary, []warning.Warning) {
+	ctx := context.Background()
+	pf, err := policyfile.Load("../../examples/policy/carrier.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	clock := new(ingest.Clock)
+	win := ingest.NewWindow(30 * 24 * time.Hour)
+	ids := new(ingest.IDs)
+	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
+	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
+		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
+	var src ingest.Reader = ingest.NewJSONL(bytes.NewReader(data))
+	switch reader {
+	case "json":
+		src = ingest.NewJSONLSlow(bytes.NewReader(data))
+	case "prefetch":
+		p := ingest.NewPrefetch(src)
+		defer p.Close()
+		src = p
+	}
+	sum, err := r.Run(ctx, src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sum, stack.Notified()
+}
+
+// BenchmarkReplayPrefetch replays the generated carrier stream through the
+// carrier policy's whole stack (as `kesu replay` does), reading rows with
+// the fast decoder directly or through a Prefetch; the baseline reads them
+// with encoding/json, directly (the reader before this work).
+func BenchmarkReplayPrefetch(b *testing.B) {
+	data, n := carrierStream(b)
+	for _, reader := range []string{"fast", "prefetch", "json"} {
+		name := map[string]string{"fast": "direct", "prefetch": "prefetch", "json": "baseline-encoding-json"}[reader]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for b.Loop() {
+				replayStack(b, data, reader)
+			}
+			perRow(b, n, cpu0)
+		})
 	}
 }

@@ -171,3 +171,18 @@ func TestPrefetchCloseEarly(t *testing.T) {
 	}
 	require.LessOrEqual(t, runtime.NumGoroutine(), before)
 }
+
+// TestPrefetchReplaySame replays a generated carrier stream through the
+// carrier policy's stack reading with encoding/json, with the fast
+// decoder, and through a Prefetch: the summaries and the warnings are the
+// same.
+func TestPrefetchReplaySame(t *testing.T) {
+	data := generated(t, "carrier", 3)
+	s0, w0 := replayStack(t, data, "json")
+	require.Positive(t, s0.Tickets)
+	for _, reader := range []string{"fast", "prefetch"} {
+		s, w := replayStack(t, data, reader)
+		require.Equal(t, s0, s, reader)
+		require.Equal(t, w0, w, reader)
+	}
+}

@@ -3,8 +3,10 @@ package ingest_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/kesu-go/kesu/internal/ingest"
@@ -42,6 +44,18 @@ func FuzzJSONL(f *testing.F) {
 	f.Add([]byte("{}\n\n{\"type\":\"received\"}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		drain(t, ingest.NewJSONL(bytes.NewReader(data)))
+		// The fast decoder and a Prefetch give what encoding/json gives.
+		want, werrs := readEvery(t, ingest.NewJSONLSlow(bytes.NewReader(data)))
+		fast, ferrs := readEvery(t, ingest.NewJSONL(bytes.NewReader(data)))
+		p := ingest.NewPrefetch(ingest.NewJSONL(bytes.NewReader(data)))
+		pre, perrs := readEvery(t, p)
+		p.Close()
+		if !reflect.DeepEqual(fast, want) || !reflect.DeepEqual(pre, want) {
+			t.Fatalf("rows differ:\njson     %#v\nfast     %#v\nprefetch %#v", want, fast, pre)
+		}
+		if fmt.Sprint(werrs) != fmt.Sprint(ferrs) || fmt.Sprint(werrs) != fmt.Sprint(perrs) {
+			t.Fatalf("errors differ:\njson     %v\nfast     %v\nprefetch %v", werrs, ferrs, perrs)
+		}
 	})
 }
 
