@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,8 +44,7 @@ type Stack struct {
 	Tickers   []kesu.Ticker
 
 	mu         sync.Mutex
-	raised     map[string]bool // warning ids told to scoring
-	seen       map[string]int  // warning id → index in notified
+	seen       map[string]int // warning id (told to scoring) → index in notified
 	notified   []warning.Warning
 	actionErrs int64
 }
@@ -70,7 +70,7 @@ type StackConfig struct {
 
 // NewStack builds the parts from cfg. Errors in the policy name file:line.
 func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
-	s := &Stack{Outages: new(warning.MemOutages), raised: map[string]bool{}, seen: map[string]int{}}
+	s := &Stack{Outages: new(warning.MemOutages), seen: map[string]int{}}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -190,10 +190,9 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 	for i := range notices {
 		w := &notices[i].Warning
 		n.s.mu.Lock()
-		seen := n.s.raised[w.ID]
-		n.s.raised[w.ID] = true
-		if ix, ok := n.s.seen[w.ID]; ok {
-			n.s.notified[ix] = *w.Clone() // the latest evidence
+		ix, seen := n.s.seen[w.ID]
+		if seen {
+			copyWarning(&n.s.notified[ix], w) // the latest evidence
 		} else {
 			n.s.seen[w.ID] = len(n.s.notified)
 			n.s.notified = append(n.s.notified, *w.Clone())
@@ -205,6 +204,28 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 		n.s.TellScoring(ctx, w)
 	}
 	return nil
+}
+
+// copyWarning copies src into dst as Warning.Clone does, into dst's own
+// arrays (which nothing else refers to): repeat notices allocate nothing.
+func copyWarning(dst, src *warning.Warning) {
+	key, tickets, points := dst.Key, dst.Evidence.Tickets, dst.Evidence.Points
+	*dst = *src
+	dst.Key = cloneInto(key, src.Key)
+	dst.Evidence.Tickets = cloneInto(tickets, src.Evidence.Tickets)
+	dst.Evidence.Points = cloneInto(points, src.Evidence.Points)
+}
+
+// cloneInto returns a copy of src in buf's array when it fits (nil for
+// nil, as slices.Clone).
+func cloneInto[T any](buf, src []T) []T {
+	if len(src) == 0 {
+		return src[:0:0] // nil stays nil, empty empty
+	}
+	if cap(buf) < len(src) {
+		return slices.Clone(src)
+	}
+	return append(buf[:0], src...)
 }
 
 // TellScoring tells the Book and Sanctions about a warning raised (the
