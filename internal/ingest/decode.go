@@ -57,7 +57,8 @@ type strFix struct {
 
 // interner returns one string for equal byte slices, up to max entries of
 // at most maxInternLen bytes; past that it declines (the caller copies).
-// It is an open-addressing table (half full at most) over maphash.
+// It is an open-addressing table over maphash, at most half full, that
+// grows from a few slots as entries come.
 type interner struct {
 	seed  maphash.Seed
 	slots []string
@@ -68,12 +69,15 @@ type interner struct {
 const maxInternLen = 128
 
 func newInterner(max int) interner {
-	return interner{seed: maphash.MakeSeed(), slots: make([]string, 2*max), max: max}
+	return interner{seed: maphash.MakeSeed(), max: max}
 }
 
 func (t *interner) get(b []byte) (string, bool) {
 	if len(b) == 0 {
 		return "", true
+	}
+	if len(t.slots) == 0 {
+		t.slots = make([]string, 64)
 	}
 	mask := uint64(len(t.slots) - 1)
 	for i := maphash.Bytes(t.seed, b) & mask; ; i = (i + 1) & mask {
@@ -85,11 +89,31 @@ func (t *interner) get(b []byte) (string, bool) {
 			s = string(b)
 			t.slots[i] = s
 			t.n++
+			if 2*t.n > len(t.slots) {
+				t.grow()
+			}
 			return s, true
 		}
 		if s == string(b) {
 			return s, true
 		}
+	}
+}
+
+// grow doubles the table.
+func (t *interner) grow() {
+	old := t.slots
+	t.slots = make([]string, 2*len(old))
+	mask := uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s == "" {
+			continue
+		}
+		i := maphash.String(t.seed, s) & mask
+		for t.slots[i] != "" {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
 	}
 }
 

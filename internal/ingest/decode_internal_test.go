@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // NewJSONLSlow returns a JSONL that decodes with encoding/json only: the
@@ -206,5 +208,38 @@ func TestParseTime(t *testing.T) {
 	}
 	if taken < 60000+6 {
 		t.Errorf("parseTime took %d times of %d", taken, 60000+12)
+	}
+}
+
+// TestInterner checks the table returns one string for equal bytes, grows,
+// and stops taking entries at its bound.
+func TestInterner(t *testing.T) {
+	in := newInterner(1000)
+	first := map[string]string{}
+	for i := range 3000 {
+		b := []byte(fmt.Sprintf("code-%d", i%1500))
+		s, ok := in.get(b)
+		switch {
+		case i%1500 < 1000:
+			if !ok || s != string(b) {
+				t.Fatalf("%s: got %q, %v", b, s, ok)
+			}
+			if f, seen := first[s]; seen && unsafe.StringData(f) != unsafe.StringData(s) {
+				t.Fatalf("%s interned twice", b)
+			}
+			first[s] = s
+		case ok:
+			t.Fatalf("%s taken past the bound", b)
+		}
+	}
+	if in.n != 1000 || len(in.slots) < 2000 {
+		t.Fatalf("n %d, slots %d", in.n, len(in.slots))
+	}
+	if s, ok := in.get(nil); !ok || s != "" {
+		t.Fatal("empty")
+	}
+	small := newInterner(10)
+	if _, ok := small.get(bytes.Repeat([]byte("x"), maxInternLen+1)); ok {
+		t.Fatal("a long string taken")
 	}
 }
