@@ -50,7 +50,9 @@ type Guard interface {
 
 // Observer sees every stored event, in commit order, one call at a time:
 // warning detectors and KPI scorecards are observers. t is the ticket right
-// after e (as Rebuild shows it too); Observe must not keep or change it. Observe must not call back into the engine synchronously.
+// after e (as Rebuild shows it too); Observe must not keep or change either
+// (the engine reuses them). Observe must not call back into the engine
+// synchronously.
 type Observer interface {
 	Observe(e *complaint.Event, t *complaint.Ticket)
 }
@@ -168,7 +170,78 @@ type buffers struct {
 	evs              []complaint.Event
 	trigger          complaint.Event
 	in               complaint.Intake
+	act              payloads // the action's, copied
 	cust             complaint.Customer
+}
+
+// payloads hold the copy of an action's payloads.
+type payloads struct {
+	in         complaint.Intake
+	tags       []complaint.Tag
+	dispatch   complaint.Dispatch
+	assign     complaint.Assign
+	deadlines  complaint.Deadlines
+	approval   complaint.Approval
+	escalation complaint.Escalation
+	resolution complaint.Resolution
+	satisfied  bool
+	visit      complaint.Visit
+	closing    complaint.Closing
+	merge      complaint.Merge
+}
+
+// clone returns a copy of ev as deep as Event.Clone, its payloads in p.
+func (p *payloads) clone(ev *complaint.Event) complaint.Event {
+	e := *ev
+	if e.Intake != nil {
+		p.in = *e.Intake
+		e.Intake = &p.in
+	}
+	if e.Tags != nil {
+		p.tags = append(p.tags[:0], e.Tags...)
+		e.Tags = p.tags
+	}
+	if e.Dispatch != nil {
+		p.dispatch = *e.Dispatch
+		e.Dispatch = &p.dispatch
+	}
+	if e.Assign != nil {
+		p.assign = *e.Assign
+		e.Assign = &p.assign
+	}
+	if e.Deadlines != nil {
+		p.deadlines = *e.Deadlines
+		e.Deadlines = &p.deadlines
+	}
+	if e.Approval != nil {
+		p.approval = *e.Approval
+		e.Approval = &p.approval
+	}
+	if e.Escalation != nil {
+		p.escalation = *e.Escalation
+		e.Escalation = &p.escalation
+	}
+	if e.Resolution != nil {
+		p.resolution = *e.Resolution
+		if s := p.resolution.Satisfied; s != nil {
+			p.satisfied = *s
+			p.resolution.Satisfied = &p.satisfied
+		}
+		e.Resolution = &p.resolution
+	}
+	if e.Visit != nil {
+		p.visit = *e.Visit
+		e.Visit = &p.visit
+	}
+	if e.Closing != nil {
+		p.closing = *e.Closing
+		e.Closing = &p.closing
+	}
+	if e.Merge != nil {
+		p.merge = *e.Merge
+		e.Merge = &p.merge
+	}
+	return e
 }
 
 // copyTicket copies src into dst, the tags into *tags (a nil Tags stays nil).
@@ -408,7 +481,12 @@ func (e *Engine) apply(ctx context.Context, id string, ev *complaint.Event, copy
 			}
 		}
 		now := e.now()
-		evs := append(e.evBuf(b), ev.Clone())
+		var evs []complaint.Event
+		if e.copier != nil {
+			evs = append(b.evs[:0], b.act.clone(ev))
+		} else {
+			evs = append(evs, ev.Clone()) // the store may keep the payloads
+		}
 		act := &evs[0]
 		act.Ticket = id
 		if act.At.IsZero() {
