@@ -17,20 +17,39 @@ type obs struct {
 // stream builds n tickets' lifecycles (9 events each, all in March 2025),
 // each event paired with the ticket folded up to it.
 func stream(b *testing.B, n int) []obs {
-	b.Helper()
 	regions := []string{"gd.gz.th.s01", "gd.gz.th.s02", "gd.gz.yx.s01", "gd.sz.ns.s01", "gd.sz.ft.s01"}
 	cats := []string{"billing.dispute", "vas.unaware", "marketing.unaware", "network.quality", "broadband.delay"}
+	return streamOf(b, n, regions, cats, 8, 40, 7, 1)
+}
+
+// wideStream is stream with as many units as a province: 400 branches, 30
+// categories, 60 teams, 600 agents and 20 partners.
+func wideStream(b *testing.B, n int) []obs {
+	var regions, cats []string
+	for i := range 400 {
+		regions = append(regions, "gd.c"+strconv.Itoa(i%20)+".x"+strconv.Itoa(i%80)+".s"+strconv.Itoa(i))
+	}
+	for i := range 30 {
+		cats = append(cats, "b"+strconv.Itoa(i%6)+".c"+strconv.Itoa(i))
+	}
+	return streamOf(b, n, regions, cats, 60, 600, 20, 7)
+}
+
+// streamOf builds n tickets' lifecycles over the given units; stride
+// spreads consecutive tickets over the regions, categories and agents.
+func streamOf(b *testing.B, n int, regions, cats []string, teams, agents, partners, stride int) []obs {
+	b.Helper()
 	var out []obs
 	base := at(2025, 3, 1, 8, 0)
 	for i := range n {
 		id := "T" + strconv.Itoa(i)
 		t0 := base.Add(time.Duration(i) * time.Minute)
-		agent := "a" + strconv.Itoa(i%40)
+		agent := "a" + strconv.Itoa(i*stride%agents)
 		evs := []complaint.Event{
 			{Type: complaint.EventReceived, Intake: &complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline,
-				Category: cats[i%len(cats)], Region: regions[i%len(regions)], Customer: "C" + strconv.Itoa(i), Partner: "SP" + strconv.Itoa(i%7)}},
+				Category: cats[i*stride%len(cats)], Region: regions[i*stride%len(regions)], Customer: "C" + strconv.Itoa(i), Partner: "SP" + strconv.Itoa(i%partners)}},
 			{Type: complaint.EventAccepted},
-			{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: "centre", Queue: "team-" + strconv.Itoa(i%8), Centralised: i%10 != 0}},
+			{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: "centre", Queue: "team-" + strconv.Itoa(i%teams), Centralised: i%10 != 0}},
 			{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: agent}},
 			{Type: complaint.EventDeadlinesSet, Deadlines: &complaint.Deadlines{Reply: t0.Add(4 * time.Hour), Resolve: t0.Add(48 * time.Hour)}},
 			{Type: complaint.EventReplied},
@@ -84,13 +103,18 @@ func (n *naive) observe(e *complaint.Event, t *complaint.Ticket) {
 // keeps similar scorecards in a map keyed by formatted strings. "hot" cycles
 // through 64 tickets (576 events, in cache, as when the engine notifies an
 // observer right after storing a batch); "cold" through 1000 tickets (9000
-// events and tickets, several MB: mostly memory latency).
+// events and tickets, several MB: mostly memory latency); "wide" through
+// 4000 tickets over 1,110 units (as many as a province's: 400 branches, 30
+// categories, 60 teams, 600 agents, 20 partners), almost three days.
 func BenchmarkObserve(b *testing.B) {
 	for _, size := range []struct {
 		name string
 		n    int
-	}{{"hot", 64}, {"cold", 1000}} {
+	}{{"hot", 64}, {"cold", 1000}, {"wide", 4000}} {
 		evs := stream(b, size.n)
+		if size.name == "wide" {
+			evs = wideStream(b, size.n)
+		}
 		b.Run(size.name+"/plain", func(b *testing.B) {
 			var counts [32]int64
 			b.ReportAllocs()

@@ -116,7 +116,7 @@ type srcEntry struct {
 	counts  bool // some row is not nil
 	pending bool // in Book.pending
 	pend    []int64
-	phist   []*hist
+	phist   []hist
 }
 
 // sumOp adds val to a slot's sums[idx]; histOp adds one value in bucket
@@ -326,7 +326,7 @@ func (b *Book) count(v *view) {
 		if !e.pending {
 			if e.pend == nil {
 				e.pend = make([]int64, nm+b.pol.nSums)
-				e.phist = make([]*hist, b.pol.nHists)
+				e.phist = make([]hist, b.pol.nHists)
 			}
 			e.pending = true
 			b.pending = append(b.pending, e)
@@ -340,12 +340,7 @@ func (b *Book) count(v *view) {
 			ps[o.idx] += o.val
 		}
 		for _, o := range b.histOps {
-			h := e.phist[o.idx]
-			if h == nil {
-				h = new(hist)
-				e.phist[o.idx] = h
-			}
-			h.addBucket(int(o.bucket))
+			e.phist[o.idx].addBucket(int(o.bucket))
 		}
 	}
 }
@@ -389,8 +384,9 @@ func (b *Book) flush() {
 				for i, x := range ps {
 					sums[i] += x
 				}
-				for i, ph := range e.phist {
-					if ph == nil || ph.n == 0 {
+				for i := range e.phist {
+					ph := &e.phist[i]
+					if ph.n == 0 {
 						continue
 					}
 					h := s.hists[i]
@@ -403,10 +399,8 @@ func (b *Book) flush() {
 			}
 		}
 		clear(e.pend)
-		for _, ph := range e.phist {
-			if ph != nil {
-				ph.reset()
-			}
+		for i := range e.phist {
+			e.phist[i].reset()
 		}
 		e.pending = false
 	}
