@@ -45,7 +45,7 @@ type Stack struct {
 
 	mu         sync.Mutex
 	seen       map[string]int // warning id (told to scoring) → index in notified
-	notified   []warning.Warning
+	notified   [][]kept       // chunks of keptChunk
 	actionErrs int64
 }
 
@@ -164,13 +164,21 @@ func (s *Stack) AfterTick(ctx context.Context, eng *kesu.Engine) {
 
 // Notified returns every warning notified so far, in the order first
 // notified, each with its latest evidence. Unlike the ledger's in-memory
-// entries (open and recent only), it keeps every warning of the run.
+// entries (open and recent only), it keeps every warning of the run, so it
+// keeps of each only what a replay prints: the id, kind, key, grade and
+// raise time, and of the evidence the members, observed count, baseline,
+// tickets and rule.
 func (s *Stack) Notified() []warning.Warning {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]warning.Warning, len(s.notified))
-	for i := range s.notified {
-		out[i] = *s.notified[i].Clone()
+	out := make([]warning.Warning, 0, len(s.seen))
+	for _, c := range s.notified {
+		for i := range c {
+			k := &c[i]
+			out = append(out, warning.Warning{ID: k.id, Kind: k.kind, Key: slices.Clone(k.key), Grade: k.grade, RaisedAt: k.raised,
+				Evidence: warning.Evidence{Members: k.members, Observed: k.observed, Baseline: k.baseline,
+					Tickets: slices.Clone(k.tickets), Rule: k.rule}})
+		}
 	}
 	return out
 }
@@ -191,12 +199,16 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 		w := &notices[i].Warning
 		n.s.mu.Lock()
 		ix, seen := n.s.seen[w.ID]
-		if seen {
-			copyWarning(&n.s.notified[ix], w) // the latest evidence
-		} else {
-			n.s.seen[w.ID] = len(n.s.notified)
-			n.s.notified = append(n.s.notified, *w.Clone())
+		if !seen {
+			ix = len(n.s.seen)
+			n.s.seen[w.ID] = ix
+			if ix%keptChunk == 0 {
+				n.s.notified = append(n.s.notified, make([]kept, 0, keptChunk))
+			}
+			c := &n.s.notified[ix/keptChunk]
+			*c = append(*c, kept{})
 		}
+		n.s.notified[ix/keptChunk][ix%keptChunk].set(w) // the latest evidence
 		n.s.mu.Unlock()
 		if seen {
 			continue
@@ -206,26 +218,28 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 	return nil
 }
 
-// copyWarning copies src into dst as Warning.Clone does, into dst's own
-// arrays (which nothing else refers to): repeat notices allocate nothing.
-func copyWarning(dst, src *warning.Warning) {
-	key, tickets, points := dst.Key, dst.Evidence.Tickets, dst.Evidence.Points
-	*dst = *src
-	dst.Key = cloneInto(key, src.Key)
-	dst.Evidence.Tickets = cloneInto(tickets, src.Evidence.Tickets)
-	dst.Evidence.Points = cloneInto(points, src.Evidence.Points)
+// kept is what the Stack keeps of a warning notified (see Notified).
+type kept struct {
+	id, rule          string
+	kind              warning.Kind
+	grade             warning.Grade
+	key               warning.Key
+	raised            time.Time
+	members, observed int
+	baseline          float64
+	tickets           []string
 }
 
-// cloneInto returns a copy of src in buf's array when it fits (nil for
-// nil, as slices.Clone).
-func cloneInto[T any](buf, src []T) []T {
-	if len(src) == 0 {
-		return src[:0:0] // nil stays nil, empty empty
-	}
-	if cap(buf) < len(src) {
-		return slices.Clone(src)
-	}
-	return append(buf[:0], src...)
+// keptChunk is how many warnings a chunk of Stack.notified holds: the list
+// grows a chunk at a time, never copied.
+const keptChunk = 1024
+
+// set copies what k keeps of w, into k's own arrays (which nothing else
+// refers to): repeat notices allocate nothing.
+func (k *kept) set(w *warning.Warning) {
+	ev := &w.Evidence
+	*k = kept{id: w.ID, rule: ev.Rule, kind: w.Kind, grade: w.Grade, key: cloneInto(k.key, w.Key), raised: w.RaisedAt,
+		members: ev.Members, observed: ev.Observed, baseline: ev.Baseline, tickets: cloneInto(k.tickets, ev.Tickets)}
 }
 
 // TellScoring tells the Book and Sanctions about a warning raised (the
@@ -266,4 +280,16 @@ func (s *Stack) String() string {
 		name = s.Routing.Name()
 	}
 	return fmt.Sprintf("kesu stack (%s)", name)
+}
+
+// cloneInto returns a copy of src in buf's array when it fits (nil for
+// nil and empty for empty, as slices.Clone).
+func cloneInto[T any](buf, src []T) []T {
+	if len(src) == 0 {
+		return src[:0:0]
+	}
+	if cap(buf) < len(src) {
+		return slices.Clone(src)
+	}
+	return append(buf[:0], src...)
 }
