@@ -25,6 +25,7 @@ type tseries struct {
 	days  [trendDays]uint16
 	off   int    // zone offset in seconds, from the tickets
 	fp    string // fingerprint of the key's warning, set when it first fires
+	ended bool   // the warning was ended since it last fired (ending it again is a no-op)
 }
 
 // trend is the hotspot-trend detector (R17, R25): on coarse keys (region L2
@@ -131,13 +132,16 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 			}
 		}
 	}
-	if s.last >= 0 && d-s.last > 7 {
+	if s.last >= 0 && d-s.last > 7 && !s.ended {
+		// Only fire sets the trend's active warning, so once ended it stays
+		// ended until the next fire: later calls would find it ended.
 		m.end(s.fp, now)
+		s.ended = true
 	}
 }
 
 func (tr *trend) fire(s *tseries, d int64, rule string, obs int, base, ratio, p float64, now time.Time, m *Monitor) {
-	s.last = d
+	s.last, s.ended = d, false
 	key := NewKey("region", s.key.region, "category", s.key.category)
 	from := time.Unix((d-6)*86400-int64(s.off), 0).In(now.Location())
 	to := time.Unix((d+1)*86400-int64(s.off), 0).In(now.Location())
