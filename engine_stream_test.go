@@ -1,0 +1,93 @@
+package kesu_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kesu-go/kesu"
+	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/ingest"
+)
+
+// seen records what an observer was shown.
+type seen struct{ out []string }
+
+func (s *seen) Observe(e *complaint.Event, t *complaint.Ticket) {
+	s.out = append(s.out, fmt.Sprintf("%s seq=%d v=%d %s unit=%s tags=%d at=%s", e.Type, e.Seq, t.Version, t.Status, t.Unit, len(t.Tags),
+		t.UpdatedAt.Format(time.RFC3339)))
+}
+
+// dispatchTagger tags a ticket when it is dispatched (a stage adding an
+// event to an action's batch) and fails on a note reading "fail".
+var dispatchTagger = kesu.StageFunc(func(_ context.Context, in kesu.Input) ([]complaint.Event, error) {
+	switch {
+	case in.Trigger.Type == complaint.EventDispatched:
+		return []complaint.Event{{Type: complaint.EventTagged, Tags: []complaint.Tag{{Name: "dispatched-" + in.Ticket.Unit, At: in.Now}}}}, nil
+	case in.Trigger.Type == complaint.EventNote && in.Trigger.Text == "fail":
+		return nil, errors.New("stage failed")
+	}
+	return nil, nil
+})
+
+// TestTakeActSameAsIntakeApply checks that the streaming calls over the
+// replay window (buffers reused, no copies out) show the observers the
+// same events and tickets as Intake and Apply over the memory store, that
+// Rebuild shows them too, and that a failing stage stores nothing.
+func TestTakeActSameAsIntakeApply(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	mem, win := complaint.NewMemStore(), ingest.NewWindow(30*24*time.Hour)
+	var a, b seen
+	ea := kesu.New(kesu.Config{Store: mem, Now: now, Stages: []kesu.Stage{dispatchTagger}, Observers: []kesu.Observer{&a}})
+	eb := kesu.New(kesu.Config{Store: win, Now: now, Stages: []kesu.Stage{dispatchTagger}, Observers: []kesu.Observer{&b}})
+	in := complaint.Intake{ExternalID: "E1", Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"}
+	ta, err := ea.Intake(ctx, in)
+	require.NoError(t, err)
+	idb, err := eb.Take(ctx, in)
+	require.NoError(t, err)
+	again, err := eb.Take(ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, idb, again, "Take is idempotent on the external id")
+	steps := []complaint.Event{
+		{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: "u1"}},
+		{Type: complaint.EventNote, Text: "fail"}, // the stage fails
+		{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: "a"}},
+		{Type: complaint.EventTransferred, Dispatch: &complaint.Dispatch{Unit: "u2"}},
+		{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: "u3"}},
+		{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: "b"}},
+		{Type: complaint.EventUrged, Text: "催单"},
+		{Type: complaint.EventClosed, Closing: &complaint.Closing{Responsibility: complaint.Responsibility{Unit: "u3"}}}, // refused by the lifecycle
+		{Type: complaint.EventReplied, Text: "答复"},
+		{Type: complaint.EventResolved, Resolution: &complaint.Resolution{Outcome: "ok"}},
+	}
+	for i, ev := range steps {
+		at = at.Add(time.Minute)
+		_, erra := ea.Apply(ctx, ta.ID, ev)
+		errb := eb.Act(ctx, idb, ev)
+		assert.Equal(t, erra == nil, errb == nil, "step %d: %v / %v", i, erra, errb)
+	}
+	assert.Len(t, a.out, 12, "received, accepted, dispatched + tag, assigned, transferred, dispatched + tag, assigned, urged, replied, resolved")
+	assert.Equal(t, a.out, b.out)
+	tb, err := win.Get(ctx, idb)
+	require.NoError(t, err)
+	stored, err := mem.Get(ctx, ta.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored, tb, "the window holds what the memory store holds")
+	assert.Equal(t, 1, tb.UrgeCount)
+	assert.Len(t, tb.Tags, 2, "the failing note stored nothing")
+
+	var r seen
+	_, err = kesu.Rebuild(ctx, mem, &r)
+	require.NoError(t, err)
+	assert.Equal(t, a.out, r.out, "observers saw what Rebuild shows")
+
+	err = eb.Act(ctx, "nope", complaint.Event{Type: complaint.EventUrged})
+	assert.ErrorIs(t, err, complaint.ErrNotFound)
+}
