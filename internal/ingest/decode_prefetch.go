@@ -128,6 +128,12 @@ var untouched = Row{Line: -1}
 func (p *Prefetch) run() {
 	defer close(p.done)
 	buffered, _ := p.src.(interface{ buffered() int })
+	jsonl, _ := p.src.(*JSONL)
+	if jsonl != nil {
+		// The JSONL decodes straight into the batch slots.
+		in, ev := jsonl.in, jsonl.ev
+		defer func() { jsonl.in, jsonl.ev = in, ev }()
+	}
 	for {
 		var b *batch
 		select {
@@ -142,14 +148,17 @@ func (p *Prefetch) run() {
 				break // the next Read may wait for input: hand over what is read
 			}
 			s := &b.rows[b.n]
+			if jsonl != nil {
+				jsonl.in, jsonl.ev = &s.in, &s.ev
+			}
 			s.row = untouched
 			s.err = p.src.Read(&s.row)
 			s.touched = s.row != untouched
-			if s.row.Intake != nil {
+			if s.row.Intake != nil && s.row.Intake != &s.in {
 				s.in = *s.row.Intake
 				s.row.Intake = &s.in
 			}
-			if s.row.Event != nil {
+			if s.row.Event != nil && s.row.Event != &s.ev {
 				s.ev = *s.row.Event
 				s.row.Event = &s.ev
 			}

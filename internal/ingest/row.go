@@ -66,15 +66,15 @@ type JSONL struct {
 	line int
 	buf  []byte
 	l    jsonLine
-	in   complaint.Intake
-	ev   complaint.Event
+	in   *complaint.Intake // where rows' intakes and events go (Prefetch
+	ev   *complaint.Event  // points them at its batch slots)
 	dec  *decoder
 	slow bool // tests: encoding/json only
 }
 
 // NewJSONL returns a JSONL reading r.
 func NewJSONL(r io.Reader) *JSONL {
-	return &JSONL{r: bufio.NewReaderSize(r, 64<<10), dec: newDecoder()}
+	return &JSONL{r: bufio.NewReaderSize(r, 64<<10), dec: newDecoder(), in: new(complaint.Intake), ev: new(complaint.Event)}
 }
 
 // jsonLine is the union of the two row shapes.
@@ -183,10 +183,10 @@ func (j *JSONL) parse(line []byte, row *Row) error {
 	if ext == "" {
 		ext = l.ID
 	}
-	j.in = complaint.Intake{ExternalID: ext, Kind: l.Kind, Channel: l.Channel, Category: l.Category, Region: l.Region,
+	*j.in = complaint.Intake{ExternalID: ext, Kind: l.Kind, Channel: l.Channel, Category: l.Category, Region: l.Region,
 		Customer: l.Customer, Subscriber: l.Subscriber, Product: l.Product, Partner: l.Partner,
 		BillingCode: l.BillingCode, Text: l.Text, RepeatOf: l.RepeatOf, ReceivedAt: l.ReceivedAt}
-	row.At, row.Source, row.Intake = l.At, ext, &j.in
+	row.At, row.Source, row.Intake = l.At, ext, j.in
 	return checkIntake(row)
 }
 
@@ -199,14 +199,14 @@ func (j *JSONL) item(row *Row) error {
 	}
 	row.At = l.At
 	if l.ItemEvent == nil {
-		j.in = *l.Event.Intake
+		*j.in = *l.Event.Intake
 		if j.in.ExternalID == "" {
 			return &RowError{Line: j.line, Field: "intake.external_id", Msg: "required: later rows name the ticket by it"}
 		}
-		row.Source, row.Intake = j.in.ExternalID, &j.in
+		row.Source, row.Intake = j.in.ExternalID, j.in
 		return checkIntake(row)
 	}
-	j.ev = *l.ItemEvent
+	*j.ev = *l.ItemEvent
 	if l.Event.Ticket == "" {
 		return &RowError{Line: j.line, Field: "ticket", Msg: "required"}
 	}
@@ -217,7 +217,7 @@ func (j *JSONL) item(row *Row) error {
 	if j.ev.At.IsZero() {
 		j.ev.At = l.At
 	}
-	row.Source, row.Event = l.Event.Ticket, &j.ev
+	row.Source, row.Event = l.Event.Ticket, j.ev
 	if err := complaint.ValidateEvent(row.Event); err != nil {
 		return fieldError(j.line, "", err)
 	}
@@ -240,22 +240,22 @@ func (j *JSONL) event(row *Row) error {
 		if l.Event.Intake == nil {
 			return &RowError{Line: j.line, Field: "intake", Msg: "required for a received event"}
 		}
-		j.in = *l.Event.Intake
+		*j.in = *l.Event.Intake
 		if j.in.ExternalID == "" {
 			j.in.ExternalID = l.Event.Ticket
 		}
 		row.Source = j.in.ExternalID
-		row.Intake = &j.in
+		row.Intake = j.in
 		return checkIntake(row)
 	}
-	j.ev = l.Event
+	*j.ev = l.Event
 	j.ev.Pos = 0
 	if j.ev.Intake != nil {
 		// The fast decoder's intake is its scratch: the row gets its own.
 		in := *j.ev.Intake
 		j.ev.Intake = &in
 	}
-	row.Event = &j.ev
+	row.Event = j.ev
 	if err := complaint.ValidateEvent(row.Event); err != nil {
 		return fieldError(j.line, "", err)
 	}
