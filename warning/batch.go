@@ -102,6 +102,7 @@ type batch struct {
 	ids [idRing]string
 	seq uint32
 
+	sink  uint64           // sum of touch loads (kept so they are not optimised away)
 	found []finding        // scratch
 	fp    []byte           // scratch fingerprint
 	maxK  int              // the longest window, in quarters
@@ -119,6 +120,12 @@ type batch struct {
 const chunk = int(128 << 10 / unsafe.Sizeof(series{}))
 
 func (s *series) bkey() bkey { return bkey{s.fam, s.ka, s.kb} }
+
+// touch reads the parts of s that adding a ticket of quarter q (hour h)
+// will read first, and returns a value that depends on them.
+func (s *series) touch(q, h int64) uint64 {
+	return uint64(s.q) + uint64(s.quarters[uint64(q)%ringQ]) + uint64(s.hours[uint64(h)%ringH])
+}
 
 func (b *batch) at(i int32) *series { return &b.chunks[int(i)/chunk][int(i)%chunk] }
 
@@ -206,7 +213,8 @@ func (b *batch) observe(t *complaint.Ticket, m *Monitor) {
 	hour := floorDiv(q, 4)
 	b.seq++
 	b.ids[b.seq&(idRing-1)] = t.ID
-	cust := uint32(hash2(t.Customer, ""))
+	ch := hash2(t.Customer, "")
+	cust := uint32(ch)
 	if t.Customer == "" {
 		cust = uint32(hash2(t.ID, "#"))
 	}
@@ -215,6 +223,14 @@ func (b *batch) observe(t *complaint.Ticket, m *Monitor) {
 	top := b.lookup(bkey{famTop, reg1, cat1}, -1, hour)
 	coarse := b.lookup(bkey{famCoarse, reg2, cat1}, top, hour)
 	fine := b.lookup(bkey{famFine, reg3, cat2}, coarse, hour)
+	// Load, all at once, the memory this ticket will touch that is most
+	// likely cold (a sparse fine key, the customer's repeat and escalation
+	// slots), so the cache misses overlap instead of coming one by one.
+	pf := b.at(fine).touch(q, hour)
+	if t.Customer != "" {
+		pf += m.rep.m.touch(hash2(t.Customer, cat2)) + m.esc.m.touch(ch)
+	}
+	b.sink += pf
 	b.add(top, q, now, cust)
 	b.add(coarse, q, now, cust)
 	b.add(fine, q, now, cust)
@@ -630,6 +646,50 @@ func ownRange(s *series, lo, hi int64, o *ownSums) {
 	}
 }
 
+// clearlyBelow reports whether obs tickets in window k (quarters) of s
+// fail test's gate, obs >= mu + 2·sqrt(φ·mu) + 1, for the mu that expected
+// would return, proved from a lower bound L <= mu (the gate's right side
+// is non-decreasing in mu, in floating point too) without computing the
+// hour means. Only for warm keys, where each hour's mean is
+// (sum + 2·r·shape) / (n + 2) (hourMeans): for an hour wholly inside the
+// window and before the current one, n <= 3 (ownRange never reads the
+// fourth week back for it), sum >= the sum of any of the slots ownRange
+// reads for it, and shape >= 1/2, so its mean is >= (that sum + r) / 5. The
+// window's expectation is at least the sum of its whole hours' means
+// (every term is >= 0); the margin covers the rounding of expected's sums
+// (float64) and of cacheFull (float32) many times over.
+func (b *batch) clearlyBelow(s *series, k, obs int) bool {
+	if s.nH < week {
+		return false
+	}
+	first := floorDiv(s.q-int64(k)+1+3, 4) // whole hours among quarters s.q-k+1 .. s.q-1
+	last := floorDiv(s.q-4, 4)
+	if last < first {
+		return false
+	}
+	closed := floorDiv(s.q, 4)
+	lowest := max(s.born, closed-ringH) // ownRange reads slots hh >= lowest, hh < closed
+	var sum int
+	for w := int64(1); w <= 3; w++ {
+		a, z := first-w*week, last-w*week
+		if a < lowest || z >= closed {
+			continue // a subset of the slots is still a lower bound
+		}
+		slot := int(a % ringH)
+		for c := z - a; c >= 0; c-- {
+			if v := s.hours[slot]; v != excluded {
+				sum += int(v)
+			}
+			if slot++; slot == ringH {
+				slot = 0
+			}
+		}
+	}
+	lower := (float64(sum) + float64(last-first+1)*s.rate()) / 5 * (1 - 1e-6)
+	phi := b.dispersion(s)
+	return float64(obs) < lower+2*math.Sqrt(phi*lower)+1
+}
+
 func (b *batch) window(s *series, k int) int {
 	if k >= ringQ {
 		return int(s.sum24)
@@ -680,6 +740,9 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 		obs := b.window(s, k)
 		if obs < b.cfg.Batch.MinTickets {
 			continue
+		}
+		if s.cacheQ != int32(s.q) && b.clearlyBelow(s, k, obs) {
+			continue // the exact expectation would fail the gate below too
 		}
 		mu := math.Max(b.expected(s, j, now), 1e-3)
 		phi := b.dispersion(s)

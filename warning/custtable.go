@@ -47,6 +47,16 @@ func (t *ctable[V]) get(k uint64) *V {
 	}
 }
 
+// touch reads k's home slot (a hint that it is about to be looked up:
+// the load's cache miss can overlap others) and returns a value that
+// depends on it.
+func (t *ctable[V]) touch(k uint64) uint64 {
+	if len(t.s) == 0 {
+		return 0
+	}
+	return t.s[t.home(ckey(k))].k
+}
+
 // put returns a pointer to k's value, inserting the zero value when k is
 // absent. The pointer is valid until the next insertion or deletion.
 func (t *ctable[V]) put(k uint64) *V {
