@@ -43,7 +43,10 @@ type bkey struct {
 	a, b string
 }
 
-func (k bkey) hash() uint64 { return hash2(k.a, k.b) ^ uint64(k.fam)*0x9e3779b97f4a7c15 }
+func (k bkey) hash() uint64 { return hash2(k.a, k.b) ^ famSalt(k.fam) }
+
+// famSalt tells the families' hashes apart: bkey.hash is hash2(a, b) ^ famSalt(fam).
+func famSalt(fam uint8) uint64 { return uint64(fam) * 0x9e3779b97f4a7c15 }
 
 type member struct {
 	seq  uint32 // position in the id ring
@@ -171,7 +174,11 @@ func (b *batch) counts(k complaint.Kind) bool {
 }
 
 func (b *batch) lookup(k bkey, parent int32, hour int64) int32 {
-	h := k.hash()
+	return b.lookupHash(k, k.hash(), parent, hour)
+}
+
+// lookupHash is lookup with k's hash (k.hash()) already known.
+func (b *batch) lookupHash(k bkey, h uint64, parent int32, hour int64) int32 {
 	if i, ok := b.index.get(h); ok {
 		return i
 	}
@@ -203,7 +210,7 @@ func (b *batch) lookup(k bkey, parent int32, hour int64) int32 {
 }
 
 // observe counts a new ticket and tests its keys.
-func (b *batch) observe(t *complaint.Ticket, m *Monitor) {
+func (b *batch) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	if !b.counts(t.Kind) || t.Category == "" || t.Region == "" {
 		return
 	}
@@ -213,22 +220,21 @@ func (b *batch) observe(t *complaint.Ticket, m *Monitor) {
 	hour := floorDiv(q, 4)
 	b.seq++
 	b.ids[b.seq&(idRing-1)] = t.ID
-	ch := hash2(t.Customer, "")
-	cust := uint32(ch)
+	cust := uint32(tk.cust) // hash2(t.Customer, "")
 	if t.Customer == "" {
 		cust = uint32(hash2(t.ID, "#"))
 	}
-	reg1, reg2, reg3 := complaint.Truncate(t.Region, 1), complaint.Truncate(t.Region, 2), complaint.Truncate(t.Region, 3)
-	cat1, cat2 := complaint.Truncate(t.Category, 1), complaint.Truncate(t.Category, 2)
-	top := b.lookup(bkey{famTop, reg1, cat1}, -1, hour)
-	coarse := b.lookup(bkey{famCoarse, reg2, cat1}, top, hour)
+	reg1, reg2, reg3 := tk.reg1, tk.reg2, tk.reg3
+	cat1, cat2 := tk.cat1, tk.cat2
+	top := b.lookupHash(bkey{famTop, reg1, cat1}, tk.top^famSalt(famTop), -1, hour) // bkey.hash
+	coarse := b.lookupHash(bkey{famCoarse, reg2, cat1}, tk.coarse^famSalt(famCoarse), top, hour)
 	fine := b.lookup(bkey{famFine, reg3, cat2}, coarse, hour)
 	// Load, all at once, the memory this ticket will touch that is most
 	// likely cold (a sparse fine key, the customer's repeat and escalation
 	// slots), so the cache misses overlap instead of coming one by one.
 	pf := b.at(fine).touch(q, hour)
 	if t.Customer != "" {
-		pf += m.rep.m.touch(hash2(t.Customer, cat2)) + m.esc.m.touch(ch)
+		pf += m.rep.m.touch(tk.custCat) + m.esc.m.touch(tk.cust)
 	}
 	b.sink += pf
 	b.add(top, q, now, cust)

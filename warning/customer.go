@@ -31,12 +31,12 @@ func newRepeats(cfg *Config) *repeats { return &repeats{cfg: cfg} }
 
 // observe counts the contact and returns how many earlier contacts on the
 // same issue fall within 30 days (-1 without a customer).
-func (r *repeats) observe(t *complaint.Ticket, m *Monitor) int {
+func (r *repeats) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) int {
 	if t.Customer == "" || t.Category == "" {
 		return -1
 	}
-	cat := complaint.Truncate(t.Category, 2)
-	pe := r.m.put(hash2(t.Customer, cat))
+	cat := tk.cat2
+	pe := r.m.put(tk.custCat) // hash2(t.Customer, cat)
 	e := *pe
 	now := uint32(t.ReceivedAt.Unix() / 60)
 	if e.warned && e.n > 0 && int32(now-e.times[e.head]) > 7*24*60 {
@@ -164,12 +164,15 @@ func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
 }
 
 // observe re-scores the customer of t after e. n30 is the number of
-// earlier contacts on the same issue in 30 days (-1 when not known).
-func (x *escalation) observe(e *complaint.Event, t *complaint.Ticket, n30 int, m *Monitor) {
+// earlier contacts on the same issue in 30 days (-1 when not known); k is
+// hash2(t.Customer, "") when known, else 0.
+func (x *escalation) observe(e *complaint.Event, t *complaint.Ticket, n30 int, k uint64, m *Monitor) {
 	if t.Customer == "" {
 		return
 	}
-	k := hash2(t.Customer, "")
+	if k == 0 {
+		k = hash2(t.Customer, "")
+	}
 	ps := x.m.put(k)
 	at := e.At
 	bump := e.Type == complaint.EventEscalated

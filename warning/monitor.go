@@ -378,6 +378,28 @@ func (m *Monitor) Ledger() *Ledger { return m.ledger }
 // Problems returns the monitor's problem register.
 func (m *Monitor) Problems() *Problems { return m.problems }
 
+// ticketKeys are the truncated region and category of a received ticket
+// and the key hashes that several detectors use, computed once per ticket.
+type ticketKeys struct {
+	reg1, reg2, reg3 string
+	cat1, cat2       string
+	top, coarse      uint64 // hash2(reg1, cat1), hash2(reg2, cat1)
+	cust, custCat    uint64 // hash2(Customer, ""), hash2(Customer, cat2); 0 without a customer
+}
+
+func newTicketKeys(t *complaint.Ticket) ticketKeys {
+	k := ticketKeys{
+		reg1: complaint.Truncate(t.Region, 1), reg2: complaint.Truncate(t.Region, 2), reg3: complaint.Truncate(t.Region, 3),
+		cat1: complaint.Truncate(t.Category, 1), cat2: complaint.Truncate(t.Category, 2),
+	}
+	k.top, k.coarse = hash2(k.reg1, k.cat1), hash2(k.reg2, k.cat1)
+	if t.Customer != "" {
+		h := hashStr(hashSeed, t.Customer)
+		k.cust, k.custCat = hash2Rest(h, ""), hash2Rest(h, k.cat2)
+	}
+	return k
+}
+
 // Observe implements kesu.Observer: it feeds e (and t, the ticket after e's
 // batch) to the detectors. It does no I/O and, in steady state (no warning
 // firing), does not allocate.
@@ -389,14 +411,15 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 	switch e.Type {
 	case complaint.EventReceived:
-		m.batch.observe(t, m)
-		m.trend.observe(t, m)
-		n30 := m.rep.observe(t, m)
+		tk := newTicketKeys(t)
+		m.batch.observe(t, &tk, m)
+		m.trend.observe(t, &tk, m)
+		n30 := m.rep.observe(t, &tk, m)
 		m.out.observe(t, m)
-		m.esc.observe(e, t, n30, m)
+		m.esc.observe(e, t, n30, tk.cust, m)
 		m.dl.update(t, m)
 	case complaint.EventUrged, complaint.EventReopened, complaint.EventVisited, complaint.EventEscalated, complaint.EventInfoAdded:
-		m.esc.observe(e, t, -1, m)
+		m.esc.observe(e, t, -1, 0, m)
 		m.dl.update(t, m)
 	case complaint.EventDeadlinesSet, complaint.EventWaiting, complaint.EventResumed, complaint.EventContacted,
 		complaint.EventReplied, complaint.EventResolved, complaint.EventClosed, complaint.EventAssigned,

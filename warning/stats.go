@@ -92,10 +92,13 @@ func hash64(parts ...string) uint64 {
 // "b") differ), for the in-memory indexes of per-key and per-customer
 // state. It reads eight bytes at a time (FNV-1a's byte-at-a-time multiply
 // chain was a tenth of the warning path); it is not persisted anywhere.
-func hash2(a, b string) uint64 {
-	h := hashStr(0x243f6a8885a308d3, a)
-	return hashFinal(hashStr(h^0xa4093822299f31d0, b))
-}
+func hash2(a, b string) uint64 { return hash2Rest(hashStr(hashSeed, a), b) }
+
+// hashSeed starts hash2; hash2Rest(hashStr(hashSeed, a), b) is hash2(a, b),
+// so keys that share a first part hash it once.
+const hashSeed = 0x243f6a8885a308d3
+
+func hash2Rest(h uint64, b string) uint64 { return hashFinal(hashStr(h^0xa4093822299f31d0, b)) }
 
 const hashMul = 0x9e3779b97f4a7c15
 

@@ -40,15 +40,18 @@ type trend struct {
 
 func newTrend(cfg *Config) *trend { return &trend{cfg: cfg} }
 
-func (tr *trend) observe(t *complaint.Ticket, m *Monitor) {
+func (tr *trend) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	if t.Category == "" || t.Region == "" {
 		return
 	}
 	_, off := t.ReceivedAt.Zone()
 	day := floorDiv(t.ReceivedAt.Unix()+int64(off), 86400)
-	cat := complaint.Truncate(t.Category, 1)
-	for _, k := range [2]tkey{{complaint.Truncate(t.Region, 2), cat}, {complaint.Truncate(t.Region, 1), cat}} {
-		h := hash2(k.region, k.category)
+	cat := tk.cat1
+	for x, k := range [2]tkey{{tk.reg2, cat}, {tk.reg1, cat}} {
+		h := tk.coarse // hash2(k.region, k.category)
+		if x == 1 {
+			h = tk.top
+		}
 		i, ok := tr.index.get(h)
 		if !ok {
 			tr.s = append(tr.s, tseries{key: k, day: day, off: off, last: -1 << 40})
