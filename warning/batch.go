@@ -125,9 +125,12 @@ const chunk = int(128 << 10 / unsafe.Sizeof(series{}))
 func (s *series) bkey() bkey { return bkey{s.fam, s.ka, s.kb} }
 
 // touch reads the parts of s that adding a ticket of quarter q (hour h)
-// will read first, and returns a value that depends on them.
+// and testing it will read (one field in each cache line of the fields
+// before the rings, the quarter's slot, the hour's slot), and returns a
+// value that depends on them.
 func (s *series) touch(q, h int64) uint64 {
-	return uint64(s.q) + uint64(s.quarters[uint64(q)%ringQ]) + uint64(s.hours[uint64(h)%ringH])
+	return uint64(s.q) + uint64(s.sumH) + uint64(s.members[2].q) + uint64(s.mhead) +
+		uint64(s.quarters[uint64(q)%ringQ]) + uint64(s.hours[uint64(h)%ringH])
 }
 
 func (b *batch) at(i int32) *series { return &b.chunks[int(i)/chunk][int(i)%chunk] }
@@ -229,14 +232,10 @@ func (b *batch) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	top := b.lookupHash(bkey{famTop, reg1, cat1}, tk.top^famSalt(famTop), -1, hour) // bkey.hash
 	coarse := b.lookupHash(bkey{famCoarse, reg2, cat1}, tk.coarse^famSalt(famCoarse), top, hour)
 	fine := b.lookup(bkey{famFine, reg3, cat2}, coarse, hour)
-	// Load, all at once, the memory this ticket will touch that is most
-	// likely cold (a sparse fine key, the customer's repeat and escalation
-	// slots), so the cache misses overlap instead of coming one by one.
-	pf := b.at(fine).touch(q, hour)
-	if t.Customer != "" {
-		pf += m.rep.m.touch(tk.custCat) + m.esc.m.touch(tk.cust)
-	}
-	b.sink += pf
+	// Load, all at once, the memory of the fine key (the likeliest to be
+	// cold: most are sparse) so its cache misses overlap instead of coming
+	// one by one (Observe did the same for the customer's slots).
+	b.sink += b.at(fine).touch(q, hour)
 	b.add(top, q, now, cust)
 	b.add(coarse, q, now, cust)
 	b.add(fine, q, now, cust)
@@ -325,10 +324,12 @@ func (b *batch) advance(s *series, q int64) {
 		s.q = q
 		return
 	}
-	for x := q - n + 1; x <= q; x++ {
-		p := &s.quarters[x%ringQ]
-		s.sum24 -= int32(*p)
-		*p = 0
+	if s.sum24 != 0 { // else every quarter slot is 0 already (sum24 is their sum)
+		for x := q - n + 1; x <= q; x++ {
+			p := &s.quarters[x%ringQ]
+			s.sum24 -= int32(*p)
+			*p = 0
+		}
 	}
 	s.q = q
 }
@@ -681,19 +682,44 @@ func (b *batch) clearlyBelow(s *series, k, obs int) bool {
 		if a < lowest || z >= closed {
 			continue // a subset of the slots is still a lower bound
 		}
-		slot := int(a % ringH)
-		for c := z - a; c >= 0; c-- {
-			if v := s.hours[slot]; v != excluded {
-				sum += int(v)
-			}
-			if slot++; slot == ringH {
-				slot = 0
-			}
+		slot, n := int(a%ringH), int(z-a+1)
+		if slot+n > ringH { // wraps
+			sum += sumCounted(s.hours[slot:])
+			n -= ringH - slot
+			slot = 0
 		}
+		sum += sumCounted(s.hours[slot : slot+n])
 	}
 	lower := (float64(sum) + float64(last-first+1)*s.rate()) / 5 * (1 - 1e-6)
 	phi := b.dispersion(s)
 	return float64(obs) < lower+2*math.Sqrt(phi*lower)+1
+}
+
+// sumCounted returns the sum of the hour slots in p that are not excluded,
+// eight at a time where no slot in the eight is.
+func sumCounted(p []uint8) int {
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	var sum int
+	for len(p) >= 8 {
+		w := binary.LittleEndian.Uint64(p)
+		if ((w&lo7)+0x0101010101010101)&w&hi != 0 { // some byte is 0xff (excluded)
+			for _, v := range p[:8] {
+				if v != excluded {
+					sum += int(v)
+				}
+			}
+		} else {
+			w = w&0x00ff00ff00ff00ff + w>>8&0x00ff00ff00ff00ff // four 16-bit sums of two bytes
+			sum += int(w * 0x0001000100010001 >> 48)
+		}
+		p = p[8:]
+	}
+	for _, v := range p {
+		if v != excluded {
+			sum += int(v)
+		}
+	}
+	return sum
 }
 
 func (b *batch) window(s *series, k int) int {

@@ -388,15 +388,17 @@ type ticketKeys struct {
 }
 
 func newTicketKeys(t *complaint.Ticket) ticketKeys {
-	k := ticketKeys{
-		reg1: complaint.Truncate(t.Region, 1), reg2: complaint.Truncate(t.Region, 2), reg3: complaint.Truncate(t.Region, 3),
-		cat1: complaint.Truncate(t.Category, 1), cat2: complaint.Truncate(t.Category, 2),
-	}
-	k.top, k.coarse = hash2(k.reg1, k.cat1), hash2(k.reg2, k.cat1)
+	var k ticketKeys
+	// The customer first: its string is the likeliest to be cold in
+	// memory, and the work on the region below can overlap the miss.
+	k.cat2 = complaint.Truncate(t.Category, 2)
 	if t.Customer != "" {
 		h := hashStr(hashSeed, t.Customer)
 		k.cust, k.custCat = hash2Rest(h, ""), hash2Rest(h, k.cat2)
 	}
+	k.reg1, k.reg2, k.reg3 = complaint.Truncate(t.Region, 1), complaint.Truncate(t.Region, 2), complaint.Truncate(t.Region, 3)
+	k.cat1 = complaint.Truncate(t.Category, 1)
+	k.top, k.coarse = hash2(k.reg1, k.cat1), hash2(k.reg2, k.cat1)
 	return k
 }
 
@@ -412,6 +414,11 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	switch e.Type {
 	case complaint.EventReceived:
 		tk := newTicketKeys(t)
+		if t.Customer != "" {
+			// The customer's repeat and escalation slots, loaded now so
+			// their cache misses overlap the batch detector's work.
+			m.batch.sink += m.rep.m.touch(tk.custCat) + m.esc.m.touch(tk.cust)
+		}
 		m.batch.observe(t, &tk, m)
 		m.trend.observe(t, &tk, m)
 		n30 := m.rep.observe(t, &tk, m)
