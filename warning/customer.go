@@ -2,6 +2,7 @@ package warning
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,6 +154,10 @@ type escalation struct {
 	maxProf   int
 	points    []Point // scratch
 	fp        []byte  // scratch fingerprint
+	// pairs marks the first two bytes of every word (a 64K-bit set), so
+	// wordIn reads the text once; nil when a word is shorter than two bytes.
+	pairs *[1 << 10]uint64
+	words []string // cfg.Escalation.Words, copied with pairs
 }
 
 func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
@@ -160,6 +165,16 @@ func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
 	e.gI, e.gII, e.gIII = cfg.Escalation.Grades["I"], cfg.Escalation.Grades["II"], cfg.Escalation.Grades["III"]
 	p := cfg.Escalation.Points
 	e.maxProf = p[PointPrior] + p[PointProfessional] + p[PointSensitive]
+	e.words = slices.Clone(cfg.Escalation.Words)
+	e.pairs = new([1 << 10]uint64)
+	for _, w := range e.words {
+		if len(w) < 2 {
+			e.pairs = nil
+			break
+		}
+		k := uint16(w[0])<<8 | uint16(w[1])
+		e.pairs[k>>6] |= 1 << (k & 63)
+	}
 	return e
 }
 
@@ -356,7 +371,33 @@ func (x *escalation) wordIn(text string) string {
 	if text == "" {
 		return ""
 	}
-	for _, w := range x.cfg.Escalation.Words {
+	words := x.words
+	if x.pairs != nil {
+		// The first word (in the configured order) found anywhere in the
+		// text, as the loop below: a word occurs where its first two bytes
+		// do, so only those places are compared.
+		best := len(words)
+		for i := 0; i+1 < len(text); i++ {
+			k := uint16(text[i])<<8 | uint16(text[i+1])
+			if x.pairs[k>>6]&(1<<(k&63)) == 0 {
+				continue
+			}
+			for j, w := range words[:best] {
+				if strings.HasPrefix(text[i:], w) {
+					best = j
+					break
+				}
+			}
+			if best == 0 {
+				break
+			}
+		}
+		if best < len(words) {
+			return words[best]
+		}
+		return ""
+	}
+	for _, w := range words {
 		if strings.Contains(text, w) {
 			return w
 		}

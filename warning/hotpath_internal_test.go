@@ -1,0 +1,61 @@
+package warning
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSumCounted checks the eight-at-a-time sum of hour slots against a
+// plain loop, with excluded slots (0xff) anywhere.
+func TestSumCounted(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		p := make([]uint8, r.IntN(40))
+		for i := range p {
+			switch r.IntN(4) {
+			case 0:
+				p[i] = excluded
+			case 1:
+				p[i] = uint8(r.IntN(excluded))
+			default:
+				p[i] = uint8(r.IntN(3))
+			}
+		}
+		want := 0
+		for _, v := range p {
+			if v != excluded {
+				want += int(v)
+			}
+		}
+		require.Equal(t, want, sumCounted(p), "%v", p)
+	}
+}
+
+// TestWordIn checks the one-pass word search against the first word (in
+// the configured order) that strings.Contains finds.
+func TestWordIn(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	parts := []string{"工信部", "12300", "媒体", "律师", "工", "信", "部", "1", "23", "00", "媒", "体律", "ab", "，", "x"}
+	for _, words := range [][]string{nil, {"律师", "工信部", "12300", "媒体", "0", "体律"}, {"律师", "工信部", "12300", "媒体", "体律"}} {
+		cfg := Config{Escalation: EscalationConfig{Words: words}}.Defaults()
+		x := newEscalation(&cfg, nil)
+		for range 20000 {
+			var b strings.Builder
+			for range r.IntN(12) {
+				b.WriteString(parts[r.IntN(len(parts))])
+			}
+			text := b.String()
+			want := ""
+			for _, w := range cfg.Escalation.Words {
+				if strings.Contains(text, w) {
+					want = w
+					break
+				}
+			}
+			require.Equal(t, want, x.wordIn(text), "%q in %q", cfg.Escalation.Words, text)
+		}
+	}
+}
