@@ -325,10 +325,18 @@ func (b *batch) advance(s *series, q int64) {
 		return
 	}
 	if s.sum24 != 0 { // else every quarter slot is 0 already (sum24 is their sum)
-		for x := q - n + 1; x <= q; x++ {
-			p := &s.quarters[x%ringQ]
-			s.sum24 -= int32(*p)
-			*p = 0
+		// Clear the slots of quarters s.q+1 .. q (at most two runs of the ring).
+		i, rem := int((s.q+1)%ringQ), int(n)
+		for rem > 0 {
+			run := s.quarters[i:min(ringQ, i+rem)]
+			var c int32
+			for _, v := range run {
+				c += int32(v)
+			}
+			clear(run)
+			s.sum24 -= c
+			rem -= len(run)
+			i = 0
 		}
 	}
 	s.q = q
@@ -401,6 +409,20 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 						b.closeDay(s)
 						continue
 					}
+					if h >= 0 {
+						// The hours up to the run's end or the day's last
+						// hour: the same sequential adds, in a register.
+						stop := min(end, h+24-h%24)
+						d := s.dayExp
+						for ; h < stop; h++ {
+							d += r
+						}
+						s.dayExp = d
+						if h%24 == 0 { // hour h-1 was the day's last
+							b.closeDay(s)
+						}
+						continue
+					}
 					s.dayExp += r
 					if h%24 == 23 {
 						b.closeDay(s)
@@ -437,7 +459,7 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 func (s *series) zeros(i, n int) int {
 	c := 0
 	for c < n {
-		if i&7 == 0 && n-c >= 8 {
+		if n-c >= 8 && i+8 <= ringH {
 			if w := binary.LittleEndian.Uint64(s.hours[i : i+8]); w != 0 {
 				return c + bits.TrailingZeros64(w)/8
 			}

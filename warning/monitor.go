@@ -413,6 +413,11 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 	switch e.Type {
 	case complaint.EventReceived:
+		if n := len(t.Text); n > 0 {
+			// The text is read last (escalation words) and may be cold:
+			// load it now so the miss overlaps the customer's.
+			m.batch.sink += uint64(t.Text[0]) + uint64(t.Text[n-1])
+		}
 		tk := newTicketKeys(t)
 		if t.Customer != "" {
 			// The customer's repeat and escalation slots, loaded now so
