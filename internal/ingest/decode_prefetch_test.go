@@ -51,7 +51,7 @@ func TestPrefetchSameRows(t *testing.T) {
 		case 50:
 			bad.WriteString("\n")
 		default:
-			fmt.Fprintf(&bad, `{"id":"T%d","at":"2025-03-03T09:00:00+08:00","kind":"complaint","channel":"hotline","category":"x.y","region":"gd"}`+"\n", i)
+			fmt.Fprintf(&bad, `{"id":"T%d","at":"2025-03-03T09:00:00+08:00","kind":"complaint","channel":"hotline","category":"x.y","region":"gd","customer":"C1"}`+"\n", i)
 		}
 	}
 	bad.WriteString(`{"text":"` + strings.Repeat("x", ingest.MaxLine) + `"}` + "\n")
@@ -185,4 +185,31 @@ func TestPrefetchReplaySame(t *testing.T) {
 		require.Equal(t, s0, s, reader)
 		require.Equal(t, w0, w, reader)
 	}
+}
+
+// TestPrefetchLivePipe reads a JSONL from a pipe written a line at a time:
+// each row comes through as soon as its line is written, not when a batch
+// of rows is full.
+func TestPrefetchLivePipe(t *testing.T) {
+	pr, pw := io.Pipe()
+	p := ingest.NewPrefetch(ingest.NewJSONL(pr))
+	defer p.Close()
+	defer pw.Close() // first: Close waits for the read in progress
+	for i := range 5 {
+		go fmt.Fprintf(pw, `{"id":"T%d","at":"2025-03-03T09:00:00+08:00","kind":"complaint","channel":"hotline","category":"x.y","region":"gd","customer":"C1"}`+"\n", i)
+		got := make(chan error, 1)
+		var row ingest.Row
+		go func() { got <- p.Read(&row) }()
+		select {
+		case err := <-got:
+			require.NoError(t, err)
+			require.Equal(t, i+1, row.Line)
+			require.Equal(t, fmt.Sprint("T", i), row.Source)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("row %d held back", i+1)
+		}
+	}
+	require.NoError(t, pw.Close())
+	var row ingest.Row
+	require.ErrorIs(t, p.Read(&row), io.EOF)
 }
