@@ -111,6 +111,15 @@ type Config struct {
 	Guards []Guard
 	// Observers see every stored event.
 	Observers []Observer
+	// Background observers see every stored event as Observers do (in
+	// commit order, one call at a time, the ticket right after each event)
+	// but on a goroutine of their own, with copies of the event and the
+	// ticket: the engine goes on meanwhile. Tick waits until they have seen
+	// every event stored before it runs the tickers, and again before it
+	// returns; Sync waits too. Put here only projections that no stage,
+	// guard or synchronous observer reads between Ticks (warnings and
+	// scores; never the routing history or workload the stages read).
+	Background []Observer
 	// Tickers run on Tick.
 	Tickers []Ticker
 }
@@ -138,6 +147,7 @@ type Engine struct {
 	nextSub   int
 
 	sources []ActionSource // observers and tickers that leave actions, each once
+	bg      *background    // nil without Config.Background
 
 	pmu     sync.Mutex
 	pending map[string]struct{} // tickets whose customer profile is still to be fetched
@@ -314,7 +324,10 @@ func New(cfg Config) *Engine {
 		observers: append([]Observer(nil), cfg.Observers...), tickers: append([]Ticker(nil), cfg.Tickers...),
 		pending: make(map[string]struct{}),
 	}
-	e.sources = actionSources(e.observers, e.tickers)
+	e.sources = actionSources(append(slices.Clip(e.observers), cfg.Background...), e.tickers)
+	if len(cfg.Background) > 0 {
+		e.bg = newBackground(append([]Observer(nil), cfg.Background...))
+	}
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
 	}
@@ -337,7 +350,7 @@ func New(cfg Config) *Engine {
 	if len(e.stages) == 0 {
 		e.log.Info("kesu: no stages configured: tickets are not tagged, routed or given deadlines")
 	}
-	if len(e.observers) == 0 {
+	if len(e.observers) == 0 && e.bg == nil {
 		e.log.Info("kesu: no observers configured: no warnings or scores are computed")
 	}
 	return e
@@ -620,6 +633,9 @@ func (e *Engine) notify(evs []complaint.Event, pre, t *complaint.Ticket) {
 		for _, o := range e.observers {
 			o.Observe(&evs[i], cur)
 		}
+		if e.bg != nil {
+			e.bg.add(&evs[i], cur)
+		}
 		for _, s := range e.subs {
 			s.fn(evs[i].Clone(), cur.Clone())
 		}
@@ -653,6 +669,8 @@ func (e *Engine) Subscribe(fn func(ev complaint.Event, t *complaint.Ticket)) (ca
 // Ticker (deadline alarms, look-backs, sanctions). It runs them all and
 // returns their errors joined.
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
+	e.Sync()
+	defer e.Sync()
 	var errs []error
 	if err := e.enrich(ctx); err != nil {
 		errs = append(errs, err)

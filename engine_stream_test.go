@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,16 +38,19 @@ var dispatchTagger = kesu.StageFunc(func(_ context.Context, in kesu.Input) ([]co
 
 // TestTakeActSameAsIntakeApply checks that the streaming calls over the
 // replay window (buffers reused, no copies out) show the observers the
-// same events and tickets as Intake and Apply over the memory store, that
-// Rebuild shows them too, and that a failing stage stores nothing.
+// same events and tickets as Intake and Apply over the memory store (and
+// so do background observers), that Rebuild shows them too, and that a
+// failing stage stores nothing.
 func TestTakeActSameAsIntakeApply(t *testing.T) {
 	ctx := t.Context()
 	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 	now := func() time.Time { return at }
 	mem, win := complaint.NewMemStore(), ingest.NewWindow(30*24*time.Hour)
-	var a, b seen
+	var a, b, c seen
 	ea := kesu.New(kesu.Config{Store: mem, Now: now, Stages: []kesu.Stage{dispatchTagger}, Observers: []kesu.Observer{&a}})
-	eb := kesu.New(kesu.Config{Store: win, Now: now, Stages: []kesu.Stage{dispatchTagger}, Observers: []kesu.Observer{&b}})
+	// b sees the events as they are stored, c on the background goroutine.
+	eb := kesu.New(kesu.Config{Store: win, Now: now, Stages: []kesu.Stage{dispatchTagger}, Observers: []kesu.Observer{&b},
+		Background: []kesu.Observer{&c}})
 	in := complaint.Intake{ExternalID: "E1", Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"}
 	ta, err := ea.Intake(ctx, in)
 	require.NoError(t, err)
@@ -75,6 +79,8 @@ func TestTakeActSameAsIntakeApply(t *testing.T) {
 	}
 	assert.Len(t, a.out, 12, "received, accepted, dispatched + tag, assigned, transferred, dispatched + tag, assigned, urged, replied, resolved")
 	assert.Equal(t, a.out, b.out)
+	eb.Sync()
+	assert.Equal(t, a.out, c.out, "background observers see the same")
 	tb, err := win.Get(ctx, idb)
 	require.NoError(t, err)
 	stored, err := mem.Get(ctx, ta.ID)
@@ -90,4 +96,45 @@ func TestTakeActSameAsIntakeApply(t *testing.T) {
 
 	err = eb.Act(ctx, "nope", complaint.Event{Type: complaint.EventUrged})
 	assert.ErrorIs(t, err, complaint.ErrNotFound)
+}
+
+// TestBackgroundObservers runs more events than the background queue holds
+// from several goroutines: every event is seen once, in each ticket's
+// order, by the time Sync returns; Tick syncs too.
+func TestBackgroundObservers(t *testing.T) {
+	ctx := t.Context()
+	var mu sync.Mutex
+	last := map[string]int{}
+	n := 0
+	obs := kesu.ObserverFunc(func(e *complaint.Event, tk *complaint.Ticket) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e.Seq != last[e.Ticket]+1 || tk.Version != e.Seq {
+			t.Errorf("ticket %s: event %d after %d (ticket at version %d)", e.Ticket, e.Seq, last[e.Ticket], tk.Version)
+		}
+		last[e.Ticket] = e.Seq
+		n++
+	})
+	eng := kesu.New(kesu.Config{Store: ingest.NewWindow(30 * 24 * time.Hour), Background: []kesu.Observer{obs}})
+	const workers, urges = 4, 2000
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			id, err := eng.Take(ctx, complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for range urges {
+				if err := eng.Act(ctx, id, complaint.Event{Type: complaint.EventUrged}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, eng.Tick(ctx, time.Now()))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, workers*(2+urges), n, "received, accepted and the urges of every ticket")
 }

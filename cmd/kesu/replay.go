@@ -75,6 +75,7 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end")
 	maxSkips := fs.Int("show-skips", 20, "skipped rows printed on standard error (all are counted)")
+	background := fs.Bool("background", true, "warnings and scoring observe the events on a goroutine of their own (same results)")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "garbage collector target percentage (as GOGC; default unless GOGC is set)")
 	memLimit := fs.Int64("mem-limit-mib", defaultMemLimitMiB, "soft memory limit in MiB, 0 for none (as GOMEMLIMIT; default unless GOMEMLIMIT is set)")
 	if err := fs.Parse(args); err != nil {
@@ -90,7 +91,7 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 		return 1
 	}
-	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf})
+	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf, Background: *background})
 	if err != nil {
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 		return 1

@@ -177,6 +177,7 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 }
 
 func (s Summary) finish(r *Replay) Summary {
+	r.Engine.Sync() // background observers have seen every row replayed
 	s.Closed, s.Expired = r.Window.Counts()
 	return s
 }

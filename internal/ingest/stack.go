@@ -41,7 +41,10 @@ type Stack struct {
 	Stages    []kesu.Stage
 	Guards    []kesu.Guard
 	Observers []kesu.Observer
-	Tickers   []kesu.Ticker
+	// Background are the observers that run on a goroutine of their own
+	// (the Monitor, the Book and Sanctions, with StackConfig.Background).
+	Background []kesu.Observer
+	Tickers    []kesu.Ticker
 
 	mu         sync.Mutex
 	seen       map[string]int // warning id (told to scoring) → index in notified
@@ -66,6 +69,12 @@ type StackConfig struct {
 	Dimensions []string
 	Periods    []scoring.PeriodKind
 	Logger     *slog.Logger
+	// Background runs the warning Monitor, the scoring Book and Sanctions
+	// as background observers (kesu.Config.Background): they see the
+	// events on a goroutine of their own while the engine goes on with the
+	// next rows; no stage reads them between Ticks, so the results are the
+	// same.
+	Background bool
 }
 
 // NewStack builds the parts from cfg. Errors in the policy name file:line.
@@ -131,17 +140,22 @@ func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		return nil, err
 	}
 	s.Sanctions = sanc
-	s.Observers = append(s.Observers, mon, book, sanc)
+	if cfg.Background {
+		s.Background = append(s.Background, mon, book, sanc)
+	} else {
+		s.Observers = append(s.Observers, mon, book, sanc)
+	}
 	s.Tickers = append(s.Tickers, mon, sanc)
 	return s, nil
 }
 
-// Configure returns base with the stack's stages, guards, observers and
-// tickers added, and its categories when base has none.
+// Configure returns base with the stack's stages, guards, observers
+// (background ones too) and tickers added, and its categories when base has none.
 func (s *Stack) Configure(base kesu.Config) kesu.Config {
 	base.Stages = append(append([]kesu.Stage(nil), base.Stages...), s.Stages...)
 	base.Guards = append(append([]kesu.Guard(nil), base.Guards...), s.Guards...)
 	base.Observers = append(append([]kesu.Observer(nil), base.Observers...), s.Observers...)
+	base.Background = append(append([]kesu.Observer(nil), base.Background...), s.Background...)
 	base.Tickers = append(append([]kesu.Ticker(nil), base.Tickers...), s.Tickers...)
 	if base.Categories == nil && s.Routing != nil {
 		base.Categories = s.Routing.Categories()
