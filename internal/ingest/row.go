@@ -59,8 +59,11 @@ const MaxLine = 1 << 20
 // {"at", "ticket", "event"} for an action); or a flat ticket ("id", "at",
 // "kind", "channel", "category", "region", "customer", "subscriber",
 // "product", "partner", "billing_code", "text", "repeat_of"). Blank lines
-// are skipped. Build one with NewJSONL; it is not
-// safe for concurrent use.
+// are skipped. A hand-written decoder reads the rows (interning the codes
+// that repeat; about one allocation a row) and leaves any line it cannot
+// read exactly as encoding/json would to encoding/json, so rows and
+// errors are encoding/json's. Wrap it in a Prefetch to decode on another
+// goroutine. Build one with NewJSONL; it is not safe for concurrent use.
 type JSONL struct {
 	r    *bufio.Reader
 	line int
