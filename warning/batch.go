@@ -124,13 +124,13 @@ const chunk = int(128 << 10 / unsafe.Sizeof(series{}))
 
 func (s *series) bkey() bkey { return bkey{s.fam, s.ka, s.kb} }
 
-// touch reads the parts of s that adding a ticket of quarter q (hour h)
-// and testing it will read (one field in each cache line of the fields
-// before the rings, the quarter's slot, the hour's slot), and returns a
-// value that depends on them.
+// touch prefetches the parts of s that adding a ticket of quarter q (hour
+// h) and testing it will read: one field in each cache line of the fields
+// before the rings, the quarter's slot and the hour's slot.
 func (s *series) touch(q, h int64) uint64 {
-	return uint64(s.q) + uint64(s.sumH) + uint64(s.members[2].q) + uint64(s.mhead) +
-		uint64(s.quarters[uint64(q)%ringQ]) + uint64(s.hours[uint64(h)%ringH])
+	return prefetched(unsafe.Pointer(&s.q), unsafe.Pointer(&s.sumH), unsafe.Pointer(&s.members[2]), unsafe.Pointer(&s.mhead)) +
+		prefetched(unsafe.Pointer(&s.quarters[uint64(q)%ringQ]), unsafe.Pointer(&s.hours[uint64(h)%ringH]),
+			unsafe.Pointer(&s.hours[uint64(h-1)%ringH]), unsafe.Pointer(&s.hours[uint64(h-24)%ringH]))
 }
 
 func (b *batch) at(i int32) *series { return &b.chunks[int(i)/chunk][int(i)%chunk] }

@@ -1,5 +1,7 @@
 package warning
 
+import "unsafe"
+
 // ctable is an open-addressed hash table of 64-bit keys (already hashes)
 // to small values, for the per-customer state: linear probing,
 // backward-shift deletion, at most 7/8 full, key and value side by side in
@@ -47,14 +49,13 @@ func (t *ctable[V]) get(k uint64) *V {
 	}
 }
 
-// touch reads k's home slot (a hint that it is about to be looked up:
-// the load's cache miss can overlap others) and returns a value that
-// depends on it.
-func (t *ctable[V]) touch(k uint64) uint64 {
+// homeOf returns the address of k's home slot (where a lookup of k
+// starts), or of t when the table is empty: for prefetched.
+func (t *ctable[V]) homeOf(k uint64) unsafe.Pointer {
 	if len(t.s) == 0 {
-		return 0
+		return unsafe.Pointer(t)
 	}
-	return t.s[t.home(ckey(k))].k
+	return unsafe.Pointer(&t.s[t.home(ckey(k))])
 }
 
 // put returns a pointer to k's value, inserting the zero value when k is

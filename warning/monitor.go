@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/kesu-go/kesu/complaint"
 )
@@ -413,16 +414,17 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 	switch e.Type {
 	case complaint.EventReceived:
-		if n := len(t.Text); n > 0 {
-			// The text is read last (escalation words) and may be cold:
-			// load it now so the miss overlaps the customer's.
-			m.batch.sink += uint64(t.Text[0]) + uint64(t.Text[n-1])
-		}
 		tk := newTicketKeys(t)
 		if t.Customer != "" {
-			// The customer's repeat and escalation slots, loaded now so
-			// their cache misses overlap the batch detector's work.
-			m.batch.sink += m.rep.m.touch(tk.custCat) + m.esc.m.touch(tk.cust)
+			// The customer's repeat and escalation slots and the text (read
+			// last, for escalation words), prefetched now so their cache
+			// misses overlap the batch detector's work.
+			text := unsafe.Pointer(&tk) // anything valid when there is no text
+			textEnd := text
+			if n := len(t.Text); n > 0 {
+				text, textEnd = unsafe.Pointer(unsafe.StringData(t.Text)), unsafe.Pointer(unsafe.StringData(t.Text[n-1:]))
+			}
+			m.batch.sink += prefetched(m.rep.m.homeOf(tk.custCat), m.esc.m.homeOf(tk.cust), text, textEnd)
 		}
 		m.batch.observe(t, &tk, m)
 		m.trend.observe(t, &tk, m)
