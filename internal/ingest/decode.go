@@ -1232,10 +1232,11 @@ func (d *decoder) parseTime(b []byte) (time.Time, bool) {
 	if len(b) < len("2006-01-02T15:04:05Z") || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false
 	}
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
-		if b[i] < '0' || b[i] > '9' {
-			return time.Time{}, false
-		}
+	digit := func(c byte) bool { return c-'0' <= 9 }
+	_ = b[18]
+	if !(digit(b[0]) && digit(b[1]) && digit(b[2]) && digit(b[3]) && digit(b[5]) && digit(b[6]) && digit(b[8]) &&
+		digit(b[9]) && digit(b[11]) && digit(b[12]) && digit(b[14]) && digit(b[15]) && digit(b[17]) && digit(b[18])) {
+		return time.Time{}, false
 	}
 	d2 := func(i int) int { return int(b[i]-'0')*10 + int(b[i+1]-'0') }
 	year, month, day := d2(0)*100+d2(2), d2(5), d2(8)
@@ -1266,10 +1267,8 @@ func (d *decoder) parseTime(b []byte) (time.Time, bool) {
 	if len(rest) != len("-07:00") || (rest[0] != '+' && rest[0] != '-') || rest[3] != ':' {
 		return time.Time{}, false
 	}
-	for _, c := range [...]byte{rest[1], rest[2], rest[4], rest[5]} {
-		if c < '0' || c > '9' {
-			return time.Time{}, false
-		}
+	if !(digit(rest[1]) && digit(rest[2]) && digit(rest[4]) && digit(rest[5])) {
+		return time.Time{}, false
 	}
 	hr, mm := int(rest[1]-'0')*10+int(rest[2]-'0'), int(rest[4]-'0')*10+int(rest[5]-'0')
 	if hr > 23 || mm > 59 {
