@@ -114,11 +114,13 @@ type Config struct {
 	// Background observers see every stored event as Observers do (in
 	// commit order, one call at a time, the ticket right after each event)
 	// but on a goroutine of their own, with copies of the event and the
-	// ticket: the engine goes on meanwhile. Tick waits until they have seen
-	// every event stored before it runs the tickers, and again before it
-	// returns; Sync waits too. Put here only projections that no stage,
-	// guard or synchronous observer reads between Ticks (warnings and
-	// scores; never the routing history or workload the stages read).
+	// ticket: the engine goes on meanwhile. Events are handed over in
+	// batches of 256, so an event may be seen only at the next Tick or
+	// Sync: Tick waits until they have seen every event stored before it
+	// runs the tickers, and again before it returns; Sync waits too. Put
+	// here only projections that no stage, guard or synchronous observer
+	// reads between Ticks (warnings and scores; never the routing history
+	// or workload the stages read).
 	Background []Observer
 	// Tickers run on Tick.
 	Tickers []Ticker
