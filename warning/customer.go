@@ -148,7 +148,7 @@ type escalation struct {
 	customers complaint.Customers
 	m         ctable[escState]
 	swept     time.Time // last walk of m
-	pts       [9]int
+	pt        points    // cfg.Escalation.Points (fixed once the Monitor is built), read per ticket without a map lookup
 	gI, gII   int
 	gIII      int
 	maxProf   int
@@ -160,11 +160,19 @@ type escalation struct {
 	words []string // cfg.Escalation.Words, copied with pairs
 }
 
+// points are the escalation points per reason (EscalationConfig.Points).
+type points struct {
+	repeat, prior, deadline, words, channel, professional, sensitive, urge, dissatisfied int
+}
+
 func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
 	e := &escalation{cfg: cfg, customers: cs}
 	e.gI, e.gII, e.gIII = cfg.Escalation.Grades["I"], cfg.Escalation.Grades["II"], cfg.Escalation.Grades["III"]
 	p := cfg.Escalation.Points
 	e.maxProf = p[PointPrior] + p[PointProfessional] + p[PointSensitive]
+	e.pt = points{repeat: p[PointRepeat], prior: p[PointPrior], deadline: p[PointDeadline], words: p[PointWords],
+		channel: p[PointChannel], professional: p[PointProfessional], sensitive: p[PointSensitive], urge: p[PointUrge],
+		dissatisfied: p[PointDissatisfied]}
 	e.words = slices.Clone(cfg.Escalation.Words)
 	e.pairs = new([1 << 10]uint64)
 	for _, w := range e.words {
@@ -230,7 +238,7 @@ func (x *escalation) live(st escState, at time.Time) escState {
 }
 
 func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool, at time.Time, m *Monitor) {
-	p := x.cfg.Escalation.Points
+	p := &x.pt // x.cfg.Escalation.Points, by name
 	pts := x.points[:0]
 	add := func(rule string, n int, why string) {
 		if n != 0 {
@@ -240,22 +248,22 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 	// Cheap part first: nothing here allocates unless a point is scored.
 	s := 0
 	if n30 > 0 {
-		s += p[PointRepeat] * min(n30, 3)
+		s += p.repeat * min(n30, 3)
 	}
 	words := x.wordIn(t.Text)
 	if words != "" {
-		s += p[PointWords]
+		s += p.words
 	}
 	if t.Channel.Regulator() || t.Channel == complaint.ChannelMedia {
-		s += p[PointChannel]
+		s += p.channel
 	}
-	s += p[PointUrge] * min(t.UrgeCount, 3)
+	s += p.urge * min(t.UrgeCount, 3)
 	dissat := t.ReopenCount > 0 || (t.Resolution.Satisfied != nil && !*t.Resolution.Satisfied)
 	if dissat {
-		s += p[PointDissatisfied]
+		s += p.dissatisfied
 	}
 	if late {
-		s += p[PointDeadline]
+		s += p.deadline
 	}
 	prof := t.HasTag(string(complaint.FlagProfessional))
 	sens := t.HasTag(string(complaint.FlagSensitive))
@@ -278,16 +286,16 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 	// their strings) are built only when a warning fires.
 	total := s
 	if t.UrgeCount < 0 { // counted in s, not a point line
-		total -= p[PointUrge] * t.UrgeCount
+		total -= p.urge * t.UrgeCount
 	}
 	if prior > 0 {
-		total += p[PointPrior]
+		total += p.prior
 	}
 	if isProf {
-		total += p[PointProfessional]
+		total += p.professional
 	}
 	if isSens {
-		total += p[PointSensitive]
+		total += p.sensitive
 	}
 	g := GradeNone
 	switch {
@@ -312,31 +320,31 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 		return
 	}
 	if n30 > 0 {
-		add(PointRepeat, p[PointRepeat]*min(n30, 3), strconv.Itoa(n30)+" earlier contacts on "+complaint.Truncate(t.Category, 2)+" in 30 days")
+		add(PointRepeat, p.repeat*min(n30, 3), strconv.Itoa(n30)+" earlier contacts on "+complaint.Truncate(t.Category, 2)+" in 30 days")
 	}
 	if prior > 0 {
-		add(PointPrior, p[PointPrior], strconv.Itoa(prior)+" earlier regulator escalations")
+		add(PointPrior, p.prior, strconv.Itoa(prior)+" earlier regulator escalations")
 	}
 	if late {
-		add(PointDeadline, p[PointDeadline], "ticket "+t.ID+" has used 80% of its deadline")
+		add(PointDeadline, p.deadline, "ticket "+t.ID+" has used 80% of its deadline")
 	}
 	if words != "" {
-		add(PointWords, p[PointWords], "the text mentions "+words)
+		add(PointWords, p.words, "the text mentions "+words)
 	}
 	if t.Channel.Regulator() || t.Channel == complaint.ChannelMedia {
-		add(PointChannel, p[PointChannel], "came in through "+string(t.Channel))
+		add(PointChannel, p.channel, "came in through "+string(t.Channel))
 	}
 	if isProf {
-		add(PointProfessional, p[PointProfessional], "professional complainant")
+		add(PointProfessional, p.professional, "professional complainant")
 	}
 	if isSens {
-		add(PointSensitive, p[PointSensitive], "sensitive customer")
+		add(PointSensitive, p.sensitive, "sensitive customer")
 	}
 	if t.UrgeCount > 0 {
-		add(PointUrge, p[PointUrge]*min(t.UrgeCount, 3), "urged "+strconv.Itoa(t.UrgeCount)+" times")
+		add(PointUrge, p.urge*min(t.UrgeCount, 3), "urged "+strconv.Itoa(t.UrgeCount)+" times")
 	}
 	if dissat {
-		add(PointDissatisfied, p[PointDissatisfied], "dissatisfied or reopened")
+		add(PointDissatisfied, p.dissatisfied, "dissatisfied or reopened")
 	}
 	x.points = pts[:0]
 	fp := Fingerprint(KindEscalation, NewKey("customer", t.Customer))
