@@ -106,6 +106,7 @@ type batch struct {
 	seq uint32
 
 	sink  uint64           // sum of touch loads (kept so they are not optimised away)
+	days  [64]dayPrefixes  // dayPrefix's cache
 	found []finding        // scratch
 	fp    []byte           // scratch fingerprint
 	maxK  int              // the longest window, in quarters
@@ -115,6 +116,13 @@ type batch struct {
 	// window's whole quarters end (k == i+1).
 	termHour [4][ringQ]uint8
 	winEnd   [ringQ]bool
+}
+
+// dayPrefixes are the sums of 0 … 24 sequential adds of one rate.
+type dayPrefixes struct {
+	r   uint32 // the rate's bits
+	ok  bool
+	pre [25]float32
 }
 
 // chunk is how many series are allocated at once: as many as fill 16
@@ -384,12 +392,13 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 	from = max(from, s.born) // closeHour skips hours before the key was born
 	sumH, nH := s.sumH, s.nH
 	r := float32(s.rate())
-	dayR, day := float32(0), float32(-1) // day: 24 sequential adds of dayR from 0
+	var pre *[25]float32 // b.dayPrefix(r), when needed
 	for h := from; h < to; {
 		if !excl {
 			if s.sumH != sumH || s.nH != nH {
 				sumH, nH = s.sumH, s.nH
 				r = float32(s.rate())
+				pre = nil
 			}
 			if h-ringH >= s.born && s.hours[h%ringH] == 0 {
 				// A run of counted empty slots: they stay empty and counted,
@@ -397,23 +406,26 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 				end := h + 1 + int64(s.zeros(int((h+1)%ringH), int(to-h-1)))
 				for h < end {
 					if h%24 == 0 && h+24 <= end && s.dayExp == 0 && !s.dayExcl {
-						if day < 0 || dayR != r {
-							var d float32
-							for range 24 {
-								d += r
-							}
-							dayR, day = r, d
+						if pre == nil {
+							pre = b.dayPrefix(r)
 						}
-						s.dayExp = day
+						s.dayExp = pre[24]
 						h += 24
 						b.closeDay(s)
 						continue
 					}
 					if h >= 0 {
 						// The hours up to the run's end or the day's last
-						// hour: the same sequential adds, in a register.
+						// hour: the same sequential adds, in a register,
+						// or looked up when they start from 0.
 						stop := min(end, h+24-h%24)
 						d := s.dayExp
+						if d == 0 && stop > h {
+							if pre == nil {
+								pre = b.dayPrefix(r)
+							}
+							d, h = pre[stop-h], stop
+						}
 						for ; h < stop; h++ {
 							d += r
 						}
@@ -452,6 +464,23 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 		}
 		h++
 	}
+}
+
+// dayPrefix returns the sums of 0 … 24 sequential float32 adds of r
+// starting from 0 (element i: i adds), from a small cache by r: sparse
+// keys share few hourly rates, and each rolls whole empty days forward.
+func (b *batch) dayPrefix(r float32) *[25]float32 {
+	bits := math.Float32bits(r)
+	e := &b.days[(bits*0x9e3779b9)>>(32-6)]
+	if !e.ok || e.r != bits {
+		var d float32
+		for i := 1; i <= 24; i++ {
+			d += r
+			e.pre[i] = d
+		}
+		e.r, e.ok = bits, true
+	}
+	return &e.pre
 }
 
 // zeros returns how many hour slots from ring index i on (at most n,

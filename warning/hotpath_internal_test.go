@@ -59,3 +59,19 @@ func TestWordIn(t *testing.T) {
 		}
 	}
 }
+
+// TestDayPrefix checks the cached sums of sequential adds against the
+// adds, with rates that share cache entries.
+func TestDayPrefix(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var b batch
+	for range 20000 {
+		rate := float32(r.IntN(300)) / float32(1+r.IntN(672))
+		pre := b.dayPrefix(rate)
+		var d float32
+		for i := 1; i <= 24; i++ {
+			d += rate
+			require.Equal(t, d, pre[i], "rate %v, %d adds", rate, i)
+		}
+	}
+}
