@@ -819,8 +819,20 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	var bestP, bestMu float64
 	var bestObs int
 	budget := b.cfg.Batch.Budget
+	var acc, done int // window(s, done) == acc: longer windows continue the sum
 	for j, k := range b.windows {
-		obs := b.window(s, k)
+		var obs int
+		if k >= ringQ {
+			obs = int(s.sum24)
+		} else {
+			if k < done {
+				acc, done = 0, 0
+			}
+			for ; done < k; done++ {
+				acc += int(s.quarters[(s.q-int64(done))%ringQ])
+			}
+			obs = acc
+		}
 		if obs < b.cfg.Batch.MinTickets {
 			continue
 		}

@@ -391,7 +391,9 @@ func (x *escalation) wordIn(text string) string {
 				continue
 			}
 			for j, w := range words[:best] {
-				if strings.HasPrefix(text[i:], w) {
+				// HasPrefix, with the second byte compared first (the
+				// first matches for most words once the pair does).
+				if len(w) <= len(text)-i && w[1] == text[i+1] && w[0] == text[i] && text[i:i+len(w)] == w {
 					best = j
 					break
 				}
