@@ -385,8 +385,9 @@ func (x *escalation) wordIn(text string) string {
 		// text, as the loop below: a word occurs where its first two bytes
 		// do, so only those places are compared.
 		best := len(words)
+		k := uint16(text[0])
 		for i := 0; i+1 < len(text); i++ {
-			k := uint16(text[i])<<8 | uint16(text[i+1])
+			k = k<<8 | uint16(text[i+1]) // text[i], text[i+1]
 			if x.pairs[k>>6]&(1<<(k&63)) == 0 {
 				continue
 			}

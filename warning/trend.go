@@ -106,16 +106,21 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 	x := float64(s.count(d))
 	// CUSUM against the mean and spread of the (up to) 21 days before the last week.
 	if s.n >= 14 {
-		var sum, sq float64
-		k := 0
-		for j := int64(1); j < int64(s.n) && j < trendDays; j++ {
-			v := float64(s.count(d - j))
+		// Integer sums: the float64 sums of these counts (< 2^16, at most
+		// 27 of them) and their squares are exact, so equal to these.
+		var sum, sq, k int
+		i := int(d % trendDays) // the ring slot of d - j, j = 0, 1, …
+		for j := 1; j < s.n && j < trendDays; j++ {
+			if i--; i < 0 {
+				i = trendDays - 1
+			}
+			v := int(s.days[i])
 			sum += v
 			sq += v * v
 			k++
 		}
-		mu := sum / float64(k)
-		sd := math.Sqrt(math.Max(math.Max(sq/float64(k)-mu*mu, mu), 1))
+		mu := float64(sum) / float64(k)
+		sd := math.Sqrt(math.Max(math.Max(float64(sq)/float64(k)-mu*mu, mu), 1))
 		s.cusum = math.Max(0, s.cusum+(x-mu)/sd-c.K)
 		if s.cusum > c.H && x >= float64(c.MinTickets)/7 {
 			tr.fire(s, d, "trend/cusum", int(x), mu, 0, 0, now, m)
@@ -124,9 +129,16 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 	}
 	if s.n >= 14 {
 		var a, b int
-		for j := int64(0); j < 7; j++ {
-			a += s.count(d - j)
-			b += s.count(d - 7 - j)
+		i, i7 := int(d%trendDays), int((d-7)%trendDays) // slots of d - j and d - 7 - j
+		for range 7 {
+			a += int(s.days[i])
+			b += int(s.days[i7])
+			if i--; i < 0 {
+				i = trendDays - 1
+			}
+			if i7--; i7 < 0 {
+				i7 = trendDays - 1
+			}
 		}
 		ratio := float64(a) / math.Max(float64(b), 1)
 		if a >= c.MinTickets && ratio >= c.Ratio {
