@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/complaint"
@@ -47,8 +48,9 @@ type Stack struct {
 	Tickers    []kesu.Ticker
 
 	mu         sync.Mutex
-	seen       map[string]int // warning id (told to scoring) → index in notified
-	notified   [][]kept       // chunks of keptChunk
+	seen       map[string]int         // warning id (told to scoring) → index in notified
+	recent     *[recentSlots]recentID // made at the first notice
+	notified   [][]kept               // chunks of keptChunk
 	actionErrs int64
 }
 
@@ -212,7 +214,7 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 	for i := range notices {
 		w := &notices[i].Warning
 		n.s.mu.Lock()
-		ix, seen := n.s.seen[w.ID]
+		ix, seen := n.s.lookup(w.ID)
 		if !seen {
 			ix = len(n.s.seen)
 			n.s.seen[w.ID] = ix
@@ -223,6 +225,7 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 			*c = append(*c, kept{})
 		}
 		n.s.notified[ix/keptChunk][ix%keptChunk].set(w) // the latest evidence
+		n.s.remember(w.ID, ix)
 		n.s.mu.Unlock()
 		if seen {
 			continue
@@ -230,6 +233,53 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 		n.s.TellScoring(ctx, w)
 	}
 	return nil
+}
+
+// recentSlots is the size of the Stack's direct-mapped cache of the
+// warnings notified lately: the open warnings are notified again and again
+// (repeat notices), each time with the same id string, so the cache finds
+// them by the string's address without hashing it or probing a map of
+// every warning of the run (1.5 MB; a province-year has a few thousand
+// warnings open at once).
+const recentSlots = 1 << 16
+
+// recentID is a cache slot: an id string's address and length, and the
+// warning's index in notified.
+type recentID struct {
+	p   uintptr
+	n   int
+	idx int
+}
+
+func recentSlot(id string) (uintptr, int) {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(id)))
+	return p, int((p>>4)^(p>>16)) & (recentSlots - 1)
+}
+
+// lookup returns the index in notified of warning id. The caller holds mu.
+func (s *Stack) lookup(id string) (int, bool) {
+	if p, i := recentSlot(id); p != 0 && s.recent != nil {
+		if r := &s.recent[i]; r.p == p && r.n == len(id) {
+			// The address may be reused by another string once the
+			// monitor dropped this one: compare the ids (equal addresses
+			// compare at once).
+			if s.notified[r.idx/keptChunk][r.idx%keptChunk].id == id {
+				return r.idx, true
+			}
+		}
+	}
+	ix, ok := s.seen[id]
+	return ix, ok
+}
+
+// remember caches id's index. The caller holds mu.
+func (s *Stack) remember(id string, ix int) {
+	if p, i := recentSlot(id); p != 0 {
+		if s.recent == nil {
+			s.recent = new([recentSlots]recentID)
+		}
+		s.recent[i] = recentID{p, len(id), ix}
+	}
 }
 
 // kept is what the Stack keeps of a warning notified (see Notified).
@@ -252,8 +302,12 @@ const keptChunk = 1024
 // refers to): repeat notices allocate nothing.
 func (k *kept) set(w *warning.Warning) {
 	ev := &w.Evidence
-	*k = kept{id: w.ID, rule: ev.Rule, kind: w.Kind, grade: w.Grade, key: cloneInto(k.key, w.Key), raised: w.RaisedAt,
-		members: ev.Members, observed: ev.Observed, baseline: ev.Baseline, tickets: cloneInto(k.tickets, ev.Tickets)}
+	if k.id != w.ID || !slices.Equal(k.key, w.Key) || (k.key == nil) != (w.Key == nil) {
+		k.key = cloneInto(k.key, w.Key) // a new warning (the key of an id never changes)
+	}
+	k.id, k.rule, k.kind, k.grade, k.raised = w.ID, ev.Rule, w.Kind, w.Grade, w.RaisedAt
+	k.members, k.observed, k.baseline = ev.Members, ev.Observed, ev.Baseline
+	k.tickets = cloneInto(k.tickets, ev.Tickets)
 }
 
 // TellScoring tells the Book and Sanctions about a warning raised (the
