@@ -75,3 +75,36 @@ func TestDayPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestHashStrTail checks hashStr against the byte-at-a-time form of its
+// last partial word, for every length up to 40.
+func TestHashStrTail(t *testing.T) {
+	ref := func(h uint64, s string) uint64 {
+		h ^= uint64(len(s))
+		for len(s) >= 8 {
+			var w uint64
+			for i := 7; i >= 0; i-- {
+				w = w<<8 | uint64(s[i])
+			}
+			h = (h ^ w) * hashMul
+			h ^= h >> 32
+			s = s[8:]
+		}
+		var w uint64
+		for i := len(s) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(s[i])
+		}
+		h = (h ^ w) * hashMul
+		return h ^ h>>29
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for n := range 41 {
+		for range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(r.Uint32())
+			}
+			require.Equal(t, ref(hashSeed, string(b)), hashStr(hashSeed, string(b)), "%x", b)
+		}
+	}
+}

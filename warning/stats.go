@@ -104,6 +104,7 @@ const hashMul = 0x9e3779b97f4a7c15
 
 func hashStr(h uint64, s string) uint64 {
 	h ^= uint64(len(s))
+	all := s
 	for len(s) >= 8 {
 		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
@@ -111,7 +112,16 @@ func hashStr(h uint64, s string) uint64 {
 		h ^= h >> 32
 		s = s[8:]
 	}
+	// The last len(s) < 8 bytes, little-endian: the top bytes of the
+	// string's last eight when it has eight, else byte by byte.
 	var w uint64
+	if n := len(s); n > 0 && len(all) >= 8 {
+		t := all[len(all)-8:]
+		w = uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		w >>= 64 - 8*uint(n)
+		s = ""
+	}
 	for i := len(s) - 1; i >= 0; i-- {
 		w = w<<8 | uint64(s[i])
 	}
