@@ -59,6 +59,13 @@
 // Time comes from Config.Now and ids from Config.NewID, so the same input
 // gives the same output, byte for byte. examples/quickstart runs all of it.
 //
+// For throughput (a replay, a bulk import) the projections nobody reads
+// between Ticks — the warning Monitor and the scoring Book, not the routing
+// History or Workload the stages read — can go in Config.Background: they
+// see the same events in the same order on a goroutine of their own, and
+// Tick waits for them, so results are the same. Engine.Take and Engine.Act
+// are Intake and Apply without the copy of the ticket they return.
+//
 // # Writing an adapter
 //
 // A carrier attaches its billing, CRM or outage system as a plugin: a small

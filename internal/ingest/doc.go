@@ -17,6 +17,13 @@
 // on with the next row, and Replay counts it and reports it (or stops, when
 // Strict). Nothing is dropped silently: Summary counts every row once.
 //
+// JSONL decodes its rows with a specialised scanner (bounded intern tables
+// for repeated codes, a fast RFC 3339 parser) and hands anything it does not
+// decode exactly as encoding/json would to encoding/json, so rows and errors
+// are the same either way. Prefetch wraps any Reader and reads and decodes
+// on a goroutine of its own, in recycled batches, keeping order, line
+// numbers and errors; kesu replay uses it so decoding runs on another core.
+//
 // Replay drives a kesu.Engine whose store is a Window: the open tickets
 // only, forgotten when they close or stay idle past a horizon, with no event
 // log. The engine's observers (warnings, scoring, routing history) see
