@@ -306,10 +306,11 @@ func (b *batch) advance(s *series, q int64) {
 	oldH, newH := floorDiv(s.q, 4), floorDiv(q, 4)
 	if newH > oldH {
 		// Close the current hour from its quarters, then the empty hours after it.
-		var c int
-		for j := int64(0); j < 4; j++ {
-			c += int(s.quarters[(oldH*4+j)%ringQ])
-		}
+		// The hour's four quarter slots are adjacent in the ring (ringQ is
+		// a multiple of 4): (oldH*4+j)%ringQ is base+j.
+		base := oldH * 4 % ringQ
+		qs := s.quarters[base : base+4]
+		c := int(qs[0]) + int(qs[1]) + int(qs[2]) + int(qs[3])
 		b.closeHour(s, oldH, c, s.excl)
 		s.excl = s.open
 		n := newH - oldH - 1
@@ -337,12 +338,8 @@ func (b *batch) advance(s *series, q int64) {
 		i, rem := int((s.q+1)%ringQ), int(n)
 		for rem > 0 {
 			run := s.quarters[i:min(ringQ, i+rem)]
-			var c int32
-			for _, v := range run {
-				c += int32(v)
-			}
+			s.sum24 -= int32(sumBytes(run))
 			clear(run)
-			s.sum24 -= c
 			rem -= len(run)
 			i = 0
 		}
@@ -394,13 +391,14 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 	r := float32(s.rate())
 	var pre *[25]float32 // b.dayPrefix(r), when needed
 	for h := from; h < to; {
+		slot := &s.hours[h%ringH]
 		if !excl {
 			if s.sumH != sumH || s.nH != nH {
 				sumH, nH = s.sumH, s.nH
 				r = float32(s.rate())
 				pre = nil
 			}
-			if h-ringH >= s.born && s.hours[h%ringH] == 0 {
+			if h-ringH >= s.born && *slot == 0 {
 				// A run of counted empty slots: they stay empty and counted,
 				// so the sums and the rate do not change.
 				end := h + 1 + int64(s.zeros(int((h+1)%ringH), int(to-h-1)))
@@ -448,7 +446,6 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 		} else {
 			s.dayExcl = true
 		}
-		slot := &s.hours[h%ringH]
 		if h-ringH >= s.born && *slot != excluded {
 			s.sumH -= int32(*slot)
 			s.nH--
@@ -481,6 +478,23 @@ func (b *batch) dayPrefix(r float32) *[25]float32 {
 		e.r, e.ok = bits, true
 	}
 	return &e.pre
+}
+
+// sumBytes returns the sum of p's bytes, eight at a time where it can
+// (each byte ≤ 255: the pair sums fit 16-bit lanes, as do the four lanes'
+// total for any eight bytes).
+func sumBytes(p []uint8) int {
+	c := 0
+	for len(p) >= 8 {
+		w := binary.LittleEndian.Uint64(p)
+		w = w&0x00ff00ff00ff00ff + w>>8&0x00ff00ff00ff00ff
+		c += int(w * 0x0001000100010001 >> 48)
+		p = p[8:]
+	}
+	for _, v := range p {
+		c += int(v)
+	}
+	return c
 }
 
 // zeros returns how many hour slots from ring index i on (at most n,
