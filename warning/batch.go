@@ -704,16 +704,18 @@ func ownRange(s *series, lo, hi int64, o *ownSums) {
 		if a > z {
 			continue
 		}
-		slot, i := int(a%ringH), int(a+w*week-lo)
-		for c := z - a; c >= 0; c-- {
-			if v := s.hours[slot]; v != excluded {
-				o.sum[i] += int32(v)
-				o.n[i]++
+		// The slots a … z: at most two runs of the ring.
+		slot, i, n := int(a%ringH), int(a+w*week-lo), int(z-a+1)
+		for n > 0 {
+			run := s.hours[slot:min(ringH, slot+n)]
+			sum, cnt := o.sum[i:i+len(run)], o.n[i:i+len(run)]
+			for j, v := range run {
+				if v != excluded {
+					sum[j] += int32(v)
+					cnt[j]++
+				}
 			}
-			if slot++; slot == ringH {
-				slot = 0
-			}
-			i++
+			i, n, slot = i+len(run), n-len(run), 0
 		}
 	}
 }
@@ -842,8 +844,15 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 			if k < done {
 				acc, done = 0, 0
 			}
-			for ; done < k; done++ {
-				acc += int(s.quarters[(s.q-int64(done))%ringQ])
+			if done < k {
+				// Quarters s.q-done, s.q-done-1, …: ring indexes counting down.
+				i := int((s.q - int64(done)) % ringQ)
+				for ; done < k; done++ {
+					acc += int(s.quarters[i])
+					if i--; i < 0 {
+						i = ringQ - 1
+					}
+				}
 			}
 			obs = acc
 		}
