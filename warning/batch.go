@@ -767,6 +767,7 @@ func (b *batch) clearlyBelow(s *series, k, obs int) bool {
 func sumCounted(p []uint8) int {
 	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 	var sum int
+	all := p
 	for len(p) >= 8 {
 		w := binary.LittleEndian.Uint64(p)
 		if ((w&lo7)+0x0101010101010101)&w&hi != 0 { // some byte is 0xff (excluded)
@@ -780,6 +781,15 @@ func sumCounted(p []uint8) int {
 			sum += int(w * 0x0001000100010001 >> 48)
 		}
 		p = p[8:]
+	}
+	if n := len(p); n > 0 && len(all) >= 8 {
+		// The last n < 8 bytes: the top bytes of p's last eight (the bytes
+		// shifted in are 0, neither excluded nor counted).
+		w := binary.LittleEndian.Uint64(all[len(all)-8:]) >> (64 - 8*uint(n))
+		if ((w&lo7)+0x0101010101010101)&w&hi == 0 {
+			w = w&0x00ff00ff00ff00ff + w>>8&0x00ff00ff00ff00ff
+			return sum + int(w*0x0001000100010001>>48)
+		}
 	}
 	for _, v := range p {
 		if v != excluded {
