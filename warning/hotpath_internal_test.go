@@ -108,3 +108,22 @@ func TestHashStrTail(t *testing.T) {
 		}
 	}
 }
+
+// TestZeros checks the word-at-a-time count of empty hour slots against a
+// slot-by-slot walk of the ring.
+func TestZeros(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var s series
+	for range 20000 {
+		clear(s.hours[:])
+		for range r.IntN(6) {
+			s.hours[r.IntN(ringH)] = uint8(1 + r.IntN(excluded))
+		}
+		i, n := r.IntN(ringH), r.IntN(ringH+1)
+		want := 0
+		for j := i; want < n && s.hours[j] == 0; j = (j + 1) % ringH {
+			want++
+		}
+		require.Equal(t, want, s.zeros(i, n), "i %d n %d", i, n)
+	}
+}
