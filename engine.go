@@ -205,55 +205,34 @@ type payloads struct {
 // clone returns a copy of ev as deep as Event.Clone, its payloads in p.
 func (p *payloads) clone(ev *complaint.Event) complaint.Event {
 	e := *ev
-	if e.Intake != nil {
-		p.in = *e.Intake
-		e.Intake = &p.in
-	}
+	into(&e.Intake, &p.in)
 	if e.Tags != nil {
 		p.tags = append(p.tags[:0], e.Tags...)
 		e.Tags = p.tags
 	}
-	if e.Dispatch != nil {
-		p.dispatch = *e.Dispatch
-		e.Dispatch = &p.dispatch
+	into(&e.Dispatch, &p.dispatch)
+	into(&e.Assign, &p.assign)
+	into(&e.Deadlines, &p.deadlines)
+	into(&e.Approval, &p.approval)
+	into(&e.Escalation, &p.escalation)
+	if into(&e.Resolution, &p.resolution) {
+		into(&p.resolution.Satisfied, &p.satisfied)
 	}
-	if e.Assign != nil {
-		p.assign = *e.Assign
-		e.Assign = &p.assign
-	}
-	if e.Deadlines != nil {
-		p.deadlines = *e.Deadlines
-		e.Deadlines = &p.deadlines
-	}
-	if e.Approval != nil {
-		p.approval = *e.Approval
-		e.Approval = &p.approval
-	}
-	if e.Escalation != nil {
-		p.escalation = *e.Escalation
-		e.Escalation = &p.escalation
-	}
-	if e.Resolution != nil {
-		p.resolution = *e.Resolution
-		if s := p.resolution.Satisfied; s != nil {
-			p.satisfied = *s
-			p.resolution.Satisfied = &p.satisfied
-		}
-		e.Resolution = &p.resolution
-	}
-	if e.Visit != nil {
-		p.visit = *e.Visit
-		e.Visit = &p.visit
-	}
-	if e.Closing != nil {
-		p.closing = *e.Closing
-		e.Closing = &p.closing
-	}
-	if e.Merge != nil {
-		p.merge = *e.Merge
-		e.Merge = &p.merge
-	}
+	into(&e.Visit, &p.visit)
+	into(&e.Closing, &p.closing)
+	into(&e.Merge, &p.merge)
 	return e
+}
+
+// into copies the payload *src points at into buf and points *src at buf;
+// it reports whether there was one (a nil *src stays nil).
+func into[T any](src **T, buf *T) bool {
+	if *src == nil {
+		return false
+	}
+	*buf = **src
+	*src = buf
+	return true
 }
 
 // copyTicket copies src into dst, the tags into *tags (a nil Tags stays nil).
