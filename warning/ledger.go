@@ -82,6 +82,7 @@ type TransitionError struct {
 	Action string
 }
 
+// Error returns "warning: <id> is <state>: cannot <action>".
 func (e *TransitionError) Error() string {
 	return fmt.Sprintf("warning: %s is %s: cannot %s", e.ID, e.State, e.Action)
 }

@@ -45,6 +45,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns "file:line: path: message".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -63,6 +64,7 @@ func (e *Error) Error() string {
 // Errors is a list of problems; Err returns nil for an empty list.
 type Errors []*Error
 
+// Error joins the problems' messages, one a line.
 func (es Errors) Error() string {
 	parts := make([]string, len(es))
 	for i, e := range es {
