@@ -22,7 +22,8 @@ import (
 // state and must be treated as read-only; Warning.Clone gives a copy to
 // modify. (Appending to them is safe: they are capped at their length.)
 type Notice struct {
-	// Reason is "new", "changed", "repeat" or "resolved".
+	// Reason is "new", "changed", "repeat" or "resolved". A "repeat"
+	// notice's Warning is unchanged since the warning's previous notice.
 	Reason  string    `json:"reason"`
 	At      time.Time `json:"at"`
 	Warning Warning   `json:"warning"`
@@ -95,17 +96,24 @@ type Monitor struct {
 	now       time.Time // latest time seen
 }
 
+// active is an open warning's state in the monitor: the warning and when
+// it was last notified.
+//
+// The fields a Tick reads for every warning due (the notice heap's checks,
+// the sort by fingerprint) come first, in one cache line: a province's
+// open warnings are looked at every repeat interval, and w is 392 bytes.
 type active struct {
-	w          Warning
-	notified   time.Time // last notice
-	changed    bool      // evidence changed since the last notice
-	ended      bool
-	ledgerDirt bool
-	tag        string
 	next       int64  // unix ns of its entry in the notice heap
 	seq        uint32 // its entry's sequence: older entries are stale
 	queued     bool   // it has an entry in the notice heap
 	gone       bool   // dropped from active (or replaced): its heap entries are stale
+	changed    bool   // evidence changed since the last notice
+	ended      bool
+	ledgerDirt bool
+	notified   time.Time // last notice
+	fp         string    // w.Fingerprint (it never changes)
+	w          Warning
+	tag        string
 }
 
 // idleAt is an entry of an idle heap: a may have been quiet for its
@@ -571,7 +579,7 @@ func (m *Monitor) fire(f *finding) *active {
 		}
 	}
 	w.ID, w.Recurrence = m.ledger.raise(&w)
-	a = &active{w: w, tag: f.tag, ledgerDirt: false}
+	a = &active{w: w, fp: w.Fingerprint, tag: f.tag, ledgerDirt: false}
 	m.setActive(f.fp, a)
 	for _, id := range w.Evidence.Tickets {
 		m.tagTicket(a, id, f.at)
@@ -756,7 +764,7 @@ func (m *Monitor) notices(now time.Time) []Notice {
 			m.schedule(a) // not due after all: look again later
 		}
 	}
-	slices.SortFunc(due, func(a, b *active) int { return strings.Compare(a.w.Fingerprint, b.w.Fingerprint) })
+	slices.SortFunc(due, func(a, b *active) int { return strings.Compare(a.fp, b.fp) })
 	var out []Notice
 	if len(due) > 0 {
 		out = make([]Notice, 0, len(due))
@@ -774,7 +782,10 @@ func (m *Monitor) notices(now time.Time) []Notice {
 		case a.notified.IsZero():
 			out = append(out, Notice{Reason: "new", At: now, Warning: a.w.shared()})
 			a.notified, a.changed = now, false
-		case a.changed && now.Sub(a.notified) >= time.Duration(g.GroupInterval):
+		case a.changed:
+			// Due, and changed: by the group interval, or by the repeat
+			// interval when that is the shorter. A "repeat" notice is
+			// always of a warning unchanged since its last notice.
 			out = append(out, Notice{Reason: "changed", At: now, Warning: a.w.shared()})
 			a.notified, a.changed = now, false
 		default:

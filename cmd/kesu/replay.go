@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -74,6 +75,7 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	tick := fs.Duration("tick", time.Hour, "how often (in replayed time) time-driven work runs")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end")
+	traceOut := fs.String("trace", "", "write an execution trace to this file (go tool trace)")
 	maxSkips := fs.Int("show-skips", 20, "skipped rows printed on standard error (all are counted)")
 	background := fs.Bool("background", true, "warnings and scoring observe the events on a goroutine of their own (same results)")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "garbage collector target percentage (as GOGC; default unless GOGC is set)")
@@ -139,6 +141,19 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+			return 1
+		}
+		defer trace.Stop()
 	}
 	clock := new(ingest.Clock)
 	win := ingest.NewWindow(*horizon)
