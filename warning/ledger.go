@@ -408,13 +408,15 @@ func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
 
 // step appends a record to e now (explicit actions) or queues it.
 func (l *Ledger) step(ctx context.Context, e *Entry, typ string, at time.Time, d *ledgerData, now bool) error {
-	r := record("warning/"+e.Warning.ID, e.Version+1, typ, at, d)
-	if now {
-		if err := l.rec.write(ctx, r); err != nil {
-			return err
+	if l.rec.j != nil { // without a journal the ledger lives in memory: nothing to encode
+		r := record("warning/"+e.Warning.ID, e.Version+1, typ, at, d)
+		if now {
+			if err := l.rec.write(ctx, r); err != nil {
+				return err
+			}
+		} else {
+			l.rec.queue(r)
 		}
-	} else {
-		l.rec.queue(r)
 	}
 	l.apply(e, typ, at, d)
 	return nil

@@ -58,6 +58,15 @@ type Options struct {
 	Calendar WorkingTime
 	// Notifier receives notices on Tick.
 	Notifier Notifier
+	// NoRepeatNotices stops "repeat" notices: the Notifier hears of a
+	// warning when it is new, changed and resolved only. For a notifier
+	// that keeps the latest state of each warning (a replay, a report)
+	// repeats carry nothing new, and a province has thousands of warnings
+	// open at once, each repeated every Grouping.RepeatInterval. New
+	// notices are timed as with repeats; a changed one is due
+	// Grouping.GroupInterval after the warning's previous new or changed
+	// notice (with repeats, after its previous notice of any kind).
+	NoRepeatNotices bool
 	// Logger receives the monitor's logs; default discards them.
 	Logger *slog.Logger
 }
@@ -73,6 +82,7 @@ type Monitor struct {
 	cfg      Config
 	log      *slog.Logger
 	notifier Notifier
+	noRepeat bool // Options.NoRepeatNotices
 	outSrc   OutageSource
 	outSince time.Time
 
@@ -276,6 +286,8 @@ func (m *Monitor) nextNotice(a *active) (int64, bool) {
 		return a.w.RaisedAt.Add(time.Duration(g.GroupWait)).UnixNano(), true
 	case a.changed:
 		return a.notified.Add(min(time.Duration(g.GroupInterval), time.Duration(g.RepeatInterval))).UnixNano(), true
+	case m.noRepeat:
+		return 0, false // unchanged since its last notice: nothing to say until it changes or ends
 	default:
 		return a.notified.Add(time.Duration(g.RepeatInterval)).UnixNano(), true
 	}
@@ -361,7 +373,7 @@ func NewMonitor(ctx context.Context, opts Options) (*Monitor, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	m := &Monitor{cfg: cfg, log: log, notifier: opts.Notifier, outSrc: opts.Outages, active: make(map[string]*active),
+	m := &Monitor{cfg: cfg, log: log, notifier: opts.Notifier, noRepeat: opts.NoRepeatNotices, outSrc: opts.Outages, active: make(map[string]*active),
 		ofKind: make(map[Kind]map[string]*active), idle: make(map[Kind][]idleAt)}
 	c := &m.cfg
 	m.batch = newBatch(c)

@@ -39,3 +39,39 @@ func TestRepeatNoticeIsUnchanged(t *testing.T) {
 		assert.Equal(t, got[i-1].Warning, got[i].Warning, "a repeat notice repeats the previous one")
 	}
 }
+
+// TestNoRepeatNotices: with Options.NoRepeatNotices the notifier hears of
+// a warning when it is new, changed and resolved, never repeated; the new
+// notice comes at the same tick as with repeats.
+func TestNoRepeatNotices(t *testing.T) {
+	dir := new(complaint.Directory)
+	dir.Put(complaint.Customer{ID: "C1", Flags: []complaint.Flag{complaint.FlagProfessional}, PriorEscalations: 2})
+	run := func(noRepeat bool) []warning.Notice {
+		var got []warning.Notice
+		f := newFeeder(t, warning.Options{Customers: dir, Notifier: recordNotifier{&got}, NoRepeatNotices: noRepeat})
+		id := f.intake(t0, complaint.Intake{Category: "billing.dispute", Region: "gd.gz.th.s01", Customer: "C1", Text: "再不解决就投诉到工信部"})
+		for h := 1; h <= 48; h++ {
+			if h == 20 {
+				f.apply(id, complaint.Event{Type: complaint.EventUrged, At: t0.Add(20 * time.Hour)})
+			}
+			f.tick(t0.Add(time.Duration(h) * time.Hour))
+		}
+		return got
+	}
+	with, without := run(false), run(true)
+	var reasons []string
+	for _, n := range without {
+		reasons = append(reasons, n.Reason)
+	}
+	require.Equal(t, []string{"new", "changed"}, reasons)
+	assert.Equal(t, with[0], without[0], "the new notice is the same, at the same tick")
+	var repeats int
+	for _, n := range with {
+		if n.Reason == "repeat" {
+			repeats++
+		}
+	}
+	assert.Greater(t, repeats, 5, "with repeats the open warning is repeated every 4 h")
+	assert.Equal(t, t0.Add(20*time.Hour), without[1].At)
+	assert.Equal(t, 10, without[1].Warning.Evidence.Score)
+}

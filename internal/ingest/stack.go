@@ -119,7 +119,7 @@ func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		s.Tickers = append(s.Tickers, hist)
 	}
 	opts := warning.Options{Config: wcfg, Journal: cfg.Journal, Customers: cfg.Customers, Outages: s.Outages,
-		Notifier: notifier{s}, Logger: log}
+		Notifier: notifier{s}, NoRepeatNotices: true, Logger: log} // the notifier keeps the latest state of each warning
 	if s.Routing != nil && s.Routing.Calendar() != nil {
 		opts.Calendar = s.Routing.Calendar()
 	}
