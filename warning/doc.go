@@ -72,7 +72,10 @@
 // the kind plus the sorted key labels: a new member of an open warning
 // updates it instead of raising another. Notices follow Alertmanager's
 // group wait, group interval and repeat interval; a mass incident groups the
-// customer-level warnings under it (Parent) but never mutes them.
+// customer-level warnings under it (Parent) but never mutes them. A
+// "repeat" notice repeats the warning's previous notice unchanged; a
+// Notifier that keeps the latest state of each warning (a replay, a
+// report) has no use for them: Options.NoRepeatNotices turns them off.
 //
 // # Ledger and problems
 //
