@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -38,14 +39,18 @@ type Window struct {
 	tickets map[string]int32 // ticket id → slot
 	ext     map[string]int32 // external id → slot
 	slots   []slot
-	links   []link  // by slot: the list ordered by UpdatedAt, for expiry
+	links   []link  // by slot: its place in the hour bucket of its UpdatedAt, for expiry
 	free    []int32 // slots of forgotten tickets
-	// oldest and newest end the list; last is the slot last looked up (a
-	// replay row's ticket, read and written by the engine next). -1: none.
-	oldest, newest, last int32
-	pos                  int64
-	expired              int64
-	closed               int64
+	// hours holds the first slot of each hour's bucket (by UpdatedAt, in
+	// hours since the epoch); no bucket is older than minHour.
+	hours   map[int64]int32
+	minHour int64
+	// last is the slot last looked up (a replay row's ticket, read and
+	// written by the engine next). -1: none.
+	last    int32
+	pos     int64
+	expired int64
+	closed  int64
 }
 
 // slot is one held ticket.
@@ -54,7 +59,10 @@ type slot struct {
 	tags []complaint.Tag // t.Tags' array, reused
 }
 
-// link places a slot in the list; sec and nsec are its UpdatedAt.
+// link places a slot in its hour's bucket, a list in no particular order
+// (an update is O(1) whatever its time: a warning's tag action may carry a
+// time hours before the tickets updated since); sec and nsec are the
+// slot's UpdatedAt.
 type link struct {
 	prev, next int32
 	nsec       int32
@@ -71,7 +79,7 @@ var _ complaint.Store = (*Window)(nil)
 // (at least a day).
 func NewWindow(horizon time.Duration) *Window {
 	return &Window{horizon: max(horizon, 24*time.Hour), tickets: map[string]int32{}, ext: map[string]int32{},
-		oldest: -1, newest: -1, last: -1}
+		hours: map[int64]int32{}, minHour: math.MaxInt64, last: -1}
 }
 
 // Len returns how many tickets the window holds.
@@ -95,51 +103,91 @@ func (w *Window) Expire(now time.Time) {
 	defer w.mu.Unlock()
 	cut := now.Add(-w.horizon)
 	sec, nsec := cut.Unix(), int32(cut.Nanosecond())
-	for w.oldest >= 0 && w.links[w.oldest].before(sec, nsec) {
-		w.forget(w.oldest)
+	ch := hourOf(sec)
+	if w.minHour < ch && ch-w.minHour > int64(len(w.hours)) {
+		// Fewer buckets than hours to look at (a first Expire, a gap in
+		// the input): visit the buckets below the cut's hour, in order.
+		var old []int64
+		for h := range w.hours {
+			if h < ch {
+				old = append(old, h)
+			}
+		}
+		slices.Sort(old)
+		for _, h := range old {
+			w.forgetHour(h)
+		}
+		w.minHour = ch
+	}
+	for ; w.minHour < ch && len(w.hours) > 0; w.minHour++ {
+		w.forgetHour(w.minHour)
+	}
+	if len(w.hours) == 0 {
+		w.minHour = math.MaxInt64
+		return
+	}
+	if w.minHour == ch { // the cut's hour: those before the cut
+		for i, ok := w.hours[ch]; ok && i >= 0; {
+			next := w.links[i].next
+			if w.links[i].before(sec, nsec) {
+				w.forget(i)
+				w.expired++
+			}
+			i = next
+		}
+	}
+}
+
+// forgetHour forgets every ticket in hour h's bucket.
+func (w *Window) forgetHour(h int64) {
+	for {
+		i, ok := w.hours[h]
+		if !ok {
+			return
+		}
+		w.forget(i)
 		w.expired++
 	}
 }
 
-// unlink takes slot i out of the list.
+// hourOf returns the hour since the epoch of a time in unix seconds.
+func hourOf(sec int64) int64 {
+	h := sec / 3600
+	if sec%3600 < 0 {
+		h--
+	}
+	return h
+}
+
+// unlink takes slot i out of its hour's bucket.
 func (w *Window) unlink(i int32) {
 	l := &w.links[i]
 	if l.prev >= 0 {
 		w.links[l.prev].next = l.next
+	} else if h := hourOf(l.sec); l.next >= 0 {
+		w.hours[h] = l.next
 	} else {
-		w.oldest = l.next
+		delete(w.hours, h)
 	}
 	if l.next >= 0 {
 		w.links[l.next].prev = l.prev
-	} else {
-		w.newest = l.prev
 	}
 	l.prev, l.next = -1, -1
 }
 
-// link puts slot i in the list by its UpdatedAt: at the newest end, unless
-// a change was recorded with an earlier time than others.
+// link puts slot i in the bucket of its UpdatedAt's hour.
 func (w *Window) link(i int32) {
 	at := w.slots[i].t.UpdatedAt
 	l := &w.links[i]
 	l.sec, l.nsec = at.Unix(), int32(at.Nanosecond())
-	p := w.newest
-	for p >= 0 && !w.links[p].before(l.sec, l.nsec) && (w.links[p].sec != l.sec || w.links[p].nsec != l.nsec) {
-		p = w.links[p].prev // p is after at
+	h := hourOf(l.sec)
+	l.prev, l.next = -1, -1
+	if head, ok := w.hours[h]; ok {
+		l.next = head
+		w.links[head].prev = i
 	}
-	l.prev = p
-	if p >= 0 {
-		l.next = w.links[p].next
-		w.links[p].next = i
-	} else {
-		l.next = w.oldest
-		w.oldest = i
-	}
-	if l.next >= 0 {
-		w.links[l.next].prev = i
-	} else {
-		w.newest = i
-	}
+	w.hours[h] = i
+	w.minHour = min(w.minHour, h)
 }
 
 // forget drops the ticket in slot i and keeps the slot for reuse.
