@@ -395,11 +395,12 @@ func newTicketKeys(t *complaint.Ticket) ticketKeys {
 	k.cat2 = complaint.Truncate(t.Category, 2)
 	if t.Customer != "" {
 		h := hashStr(hashSeed, t.Customer)
-		k.cust, k.custCat = hash2Rest(h, ""), hash2Rest(h, k.cat2)
+		k.cust, k.custCat = hashJoin(h, hashEmpty2), hash2Rest(h, k.cat2)
 	}
 	k.reg1, k.reg2, k.reg3 = complaint.Truncate(t.Region, 1), complaint.Truncate(t.Region, 2), complaint.Truncate(t.Region, 3)
 	k.cat1 = complaint.Truncate(t.Category, 1)
-	k.top, k.coarse = hash2(k.reg1, k.cat1), hash2(k.reg2, k.cat1)
+	c := hashStr(hashSeed2, k.cat1) // hash2's second part, shared
+	k.top, k.coarse = hashJoin(hashStr(hashSeed, k.reg1), c), hashJoin(hashStr(hashSeed, k.reg2), c)
 	return k
 }
 
