@@ -392,13 +392,12 @@ func newTicketKeys(t *complaint.Ticket) ticketKeys {
 	var k ticketKeys
 	// The customer first: its string is the likeliest to be cold in
 	// memory, and the work on the region below can overlap the miss.
-	k.cat2 = complaint.Truncate(t.Category, 2)
+	k.cat1, k.cat2, _ = truncate3(t.Category)
 	if t.Customer != "" {
 		h := hashStr(hashSeed, t.Customer)
 		k.cust, k.custCat = hashJoin(h, hashEmpty2), hash2Rest(h, k.cat2)
 	}
-	k.reg1, k.reg2, k.reg3 = complaint.Truncate(t.Region, 1), complaint.Truncate(t.Region, 2), complaint.Truncate(t.Region, 3)
-	k.cat1 = complaint.Truncate(t.Category, 1)
+	k.reg1, k.reg2, k.reg3 = truncate3(t.Region)
 	c := hashStr(hashSeed2, k.cat1) // hash2's second part, shared
 	k.top, k.coarse = hashJoin(hashStr(hashSeed, k.reg1), c), hashJoin(hashStr(hashSeed, k.reg2), c)
 	return k
