@@ -45,7 +45,7 @@ func (r *repeats) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) int {
 	}
 	var n7, n30 int
 	for j := 0; j < int(e.n); j++ {
-		d := now - e.times[(int(e.head)-j+4)%4]
+		d := now - e.times[(int(e.head)-j)&3] // (head-j+4)%4: head, j ≤ 3
 		if int32(d) < 0 {
 			d = 0
 		}

@@ -49,15 +49,15 @@ func (tr *trend) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	}
 	off := tr.zone.offset(t.ReceivedAt) // t.ReceivedAt.Zone()
 	day := floorDiv(t.ReceivedAt.Unix()+int64(off), 86400)
-	cat := tk.cat1
-	for x, k := range [2]tkey{{tk.reg2, cat}, {tk.reg1, cat}} {
-		h := tk.coarse // hash2(k.region, k.category)
+	slot := day % trendDays
+	for x := range 2 {
+		h, reg := tk.coarse, tk.reg2 // h is hash2(reg, tk.cat1)
 		if x == 1 {
-			h = tk.top
+			h, reg = tk.top, tk.reg1
 		}
 		i, ok := tr.index.get(h)
 		if !ok {
-			tr.s = append(tr.s, tseries{key: k, day: day, off: off, last: -1 << 40})
+			tr.s = append(tr.s, tseries{key: tkey{reg, tk.cat1}, day: day, off: off, last: -1 << 40})
 			i = int32(len(tr.s) - 1)
 			tr.index.put(h, i)
 		}
@@ -66,7 +66,7 @@ func (tr *trend) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 			tr.roll(s, day, t.ReceivedAt, m)
 		}
 		if day == s.day {
-			if p := &s.days[day%trendDays]; *p < math.MaxUint16 {
+			if p := &s.days[slot]; *p < math.MaxUint16 {
 				s.tot += 1
 				s.tot2 += 2*int(*p) + 1 // (v+1)² - v²
 				*p++
