@@ -128,8 +128,10 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 	if s.n >= 14 {
 		sum, sq, k := s.before(d)
 		mu := float64(sum) / float64(k)
-		sd := math.Sqrt(math.Max(math.Max(float64(sq)/float64(k)-mu*mu, mu), 1))
-		s.cusum = math.Max(0, s.cusum+(x-mu)/sd-c.K)
+		// The built-in max has math.Max's rules for NaN, ±Inf and ±0
+		// (the spec's table) and is inlined.
+		sd := math.Sqrt(max(max(float64(sq)/float64(k)-mu*mu, mu), 1))
+		s.cusum = max(0, s.cusum+(x-mu)/sd-c.K)
 		if s.cusum > c.H && x >= float64(c.MinTickets)/7 {
 			tr.fire(s, d, "trend/cusum", int(x), mu, 0, 0, now, m)
 			s.cusum = 0
@@ -148,7 +150,7 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 				i7 = trendDays - 1
 			}
 		}
-		ratio := float64(a) / math.Max(float64(b), 1)
+		ratio := float64(a) / max(float64(b), 1)
 		if a >= c.MinTickets && ratio >= c.Ratio {
 			if p := BinomialTail(a, a+b, 0.5); p < c.Alpha {
 				tr.fire(s, d, "trend/week", a, float64(b), ratio, p, now, m)

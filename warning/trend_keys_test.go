@@ -2,6 +2,7 @@ package warning
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -120,4 +121,20 @@ func TestZoneCache(t *testing.T) {
 	var zero time.Time
 	_, want := zero.Zone()
 	require.Equal(t, want, z.offset(zero))
+}
+
+// TestBuiltinMax checks that the built-in max, which close uses, agrees
+// with math.Max bit for bit on the special values and on random ones.
+func TestBuiltinMax(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, math.SmallestNonzeroFloat64}
+	r := rand.New(rand.NewPCG(19, 20))
+	for range 1000 {
+		vals = append(vals, r.NormFloat64()*1e3)
+	}
+	for _, x := range vals {
+		for _, y := range vals[:12] {
+			require.Equal(t, math.Float64bits(math.Max(x, y)) == math.Float64bits(max(x, y)) || (math.IsNaN(x) || math.IsNaN(y)) && math.IsNaN(max(x, y)), true, "max(%v, %v)", x, y)
+			require.Equal(t, math.Float64bits(math.Max(y, x)) == math.Float64bits(max(y, x)) || (math.IsNaN(x) || math.IsNaN(y)) && math.IsNaN(max(y, x)), true, "max(%v, %v)", y, x)
+		}
+	}
 }
