@@ -390,9 +390,16 @@ type ticketKeys struct {
 
 func newTicketKeys(t *complaint.Ticket) ticketKeys {
 	var k ticketKeys
+	k.set(t)
+	return k
+}
+
+// set sets k to newTicketKeys(t) in place (every field is written).
+func (k *ticketKeys) set(t *complaint.Ticket) {
 	// The customer first: its string is the likeliest to be cold in
 	// memory, and the work on the region below can overlap the miss.
 	k.cat1, k.cat2, _ = truncate3(t.Category)
+	k.cust, k.custCat = 0, 0
 	if t.Customer != "" {
 		h := hashStr(hashSeed, t.Customer)
 		k.cust, k.custCat = hashJoin(h, hashEmpty2), hash2Rest(h, k.cat2)
@@ -400,7 +407,6 @@ func newTicketKeys(t *complaint.Ticket) ticketKeys {
 	k.reg1, k.reg2, k.reg3 = truncate3(t.Region)
 	c := hashStr(hashSeed2, k.cat1) // hash2's second part, shared
 	k.top, k.coarse = hashJoin(hashStr(hashSeed, k.reg1), c), hashJoin(hashStr(hashSeed, k.reg2), c)
-	return k
 }
 
 // Observe implements kesu.Observer: it feeds e (and t, the ticket after e's
@@ -414,7 +420,8 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 	switch e.Type {
 	case complaint.EventReceived:
-		tk := newTicketKeys(t)
+		var tk ticketKeys
+		tk.set(t)
 		if t.Customer != "" {
 			// The customer's repeat and escalation slots and the text (read
 			// last, for escalation words), prefetched now so their cache
