@@ -17,6 +17,10 @@ func truncate3(code string) (l1, l2, l3 string) {
 	}
 	var dots uint64 // bit i: code[i] is a dot
 	o := 0
+	if n >= 8 && n <= 16 { // the common case: two words, the second shifted past the first
+		dots = dotBits(le64(code)) | dotBits(le64(code[n-8:])>>(8*uint(16-n)))<<8
+		o = n
+	}
 	for ; o+8 <= n; o += 8 {
 		dots |= dotBits(le64(code[o:])) << o
 	}
