@@ -45,7 +45,7 @@ func (r *repeats) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) int {
 	}
 	var n7, n30 int
 	for j := 0; j < int(e.n); j++ {
-		d := now - e.times[(int(e.head)-j+4)%4]
+		d := now - e.times[(int(e.head)-j)&3] // (head-j+4)%4: head, j ≤ 3
 		if int32(d) < 0 {
 			d = 0
 		}
@@ -154,11 +154,19 @@ type escalation struct {
 	maxProf   int
 	points    []Point // scratch
 	fp        []byte  // scratch fingerprint
-	// pairs marks the first two bytes of every word (a 64K-bit set), so
-	// wordIn reads the text once; nil when a word is shorter than two bytes.
-	pairs *[1 << 10]uint64
-	words []string // cfg.Escalation.Words, copied with pairs
+	// skip is wordIn's shift table (Wu–Manber, blocks of two bytes): for
+	// a window of wmin bytes ending in the byte pair p, skip[pairSlot(p)]
+	// is how far the window can move right without passing the start of
+	// any word. nil when a word is shorter than two bytes.
+	skip  *[1 << 12]uint8
+	first [1 << 6]uint64 // the slots of the words' first pairs (a 4K-bit set)
+	wmin  int            // the shortest word's length, at most 255
+	words []string       // cfg.Escalation.Words, copied with skip
 }
+
+// pairSlot maps the byte pair a, b to its slot in escalation.skip (pairs
+// that share a slot share the smaller shift).
+func pairSlot(a, b byte) uint32 { return (uint32(a) | uint32(b)<<8) * 0x9e3779b1 >> 20 }
 
 // points are the escalation points per reason (EscalationConfig.Points).
 type points struct {
@@ -174,14 +182,28 @@ func newEscalation(cfg *Config, cs complaint.Customers) *escalation {
 		channel: p[PointChannel], professional: p[PointProfessional], sensitive: p[PointSensitive], urge: p[PointUrge],
 		dissatisfied: p[PointDissatisfied]}
 	e.words = slices.Clone(cfg.Escalation.Words)
-	e.pairs = new([1 << 10]uint64)
+	e.wmin = 255
 	for _, w := range e.words {
-		if len(w) < 2 {
-			e.pairs = nil
-			break
+		e.wmin = min(e.wmin, len(w))
+	}
+	if len(e.words) == 0 || e.wmin < 2 {
+		return e
+	}
+	// A word starting at p puts its byte pair q, q+1 (q ≤ wmin-2) at the
+	// end of the window starting at p-(wmin-2-q): that window may move
+	// wmin-2-q at most. A pair in no word's first wmin bytes moves it
+	// wmin-1 (its second byte could start a word).
+	e.skip = new([1 << 12]uint8)
+	for i := range e.skip {
+		e.skip[i] = uint8(e.wmin - 1)
+	}
+	for _, w := range e.words {
+		f := pairSlot(w[0], w[1])
+		e.first[f>>6] |= 1 << (f & 63)
+		for q := 0; q+1 < e.wmin; q++ {
+			p := &e.skip[pairSlot(w[q], w[q+1])]
+			*p = min(*p, uint8(e.wmin-2-q))
 		}
-		k := uint16(w[0])<<8 | uint16(w[1])
-		e.pairs[k>>6] |= 1 << (k & 63)
 	}
 	return e
 }
@@ -375,26 +397,30 @@ func (x *escalation) score(t *complaint.Ticket, st escState, n30 int, late bool,
 	m.fire(&f)
 }
 
+// wordIn returns the first word (in the configured order) that occurs in
+// text, as the ordered strings.Contains loop at its end. With skip it
+// reads the text once, window by window (Wu–Manber): every occurrence of
+// a word starts at a window whose last pair has shift 0, and only there
+// are the words compared.
 func (x *escalation) wordIn(text string) string {
-	if text == "" {
-		return ""
-	}
 	words := x.words
-	if x.pairs != nil {
-		// The first word (in the configured order) found anywhere in the
-		// text, as the loop below: a word occurs where its first two bytes
-		// do, so only those places are compared.
+	if x.skip != nil {
+		skip, m := x.skip, x.wmin
 		best := len(words)
-		k := uint16(text[0])
-		for i := 0; i+1 < len(text); i++ {
-			k = k<<8 | uint16(text[i+1]) // text[i], text[i+1]
-			if x.pairs[k>>6]&(1<<(k&63)) == 0 {
+		// e is the index of the first byte of the last pair of the
+		// window that starts at p = e-(m-2).
+		for e := m - 2; e < len(text)-1; {
+			if d := int(skip[pairSlot(text[e], text[e+1])]); d != 0 {
+				e += d
+				continue
+			}
+			p := e - (m - 2)
+			if f := pairSlot(text[p], text[p+1]); x.first[f>>6]&(1<<(f&63)) == 0 {
+				e++ // no word starts with this pair
 				continue
 			}
 			for j, w := range words[:best] {
-				// HasPrefix, with the second byte compared first (the
-				// first matches for most words once the pair does).
-				if len(w) <= len(text)-i && w[1] == text[i+1] && w[0] == text[i] && text[i:i+len(w)] == w {
+				if len(w) <= len(text)-p && w[0] == text[p] && text[p:p+len(w)] == w {
 					best = j
 					break
 				}
@@ -402,6 +428,7 @@ func (x *escalation) wordIn(text string) string {
 			if best == 0 {
 				break
 			}
+			e++
 		}
 		if best < len(words) {
 			return words[best]

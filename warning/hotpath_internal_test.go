@@ -76,26 +76,35 @@ func TestDayPrefix(t *testing.T) {
 	}
 }
 
-// TestHashStrTail checks hashStr against the byte-at-a-time form of its
-// last partial word, for every length up to 40.
+// TestHashStrTail checks hashStr against a byte-at-a-time form of its
+// word reads (two overlapping words, two 4-byte halves, three bytes, the
+// blocks of a long string), for every length up to 40.
 func TestHashStrTail(t *testing.T) {
-	ref := func(h uint64, s string) uint64 {
-		h ^= uint64(len(s))
-		for len(s) >= 8 {
-			var w uint64
-			for i := 7; i >= 0; i-- {
-				w = w<<8 | uint64(s[i])
-			}
-			h = (h ^ w) * hashMul
-			h ^= h >> 32
-			s = s[8:]
-		}
+	word := func(s string, n int) uint64 { // little-endian, s[:n]
 		var w uint64
-		for i := len(s) - 1; i >= 0; i-- {
+		for i := n - 1; i >= 0; i-- {
 			w = w<<8 | uint64(s[i])
 		}
-		h = (h ^ w) * hashMul
-		return h ^ h>>29
+		return w
+	}
+	ref := func(h uint64, s string) uint64 {
+		n := len(s)
+		var a, b uint64
+		switch {
+		case n > 16:
+			i := 0
+			for ; n-i > 16; i += 16 {
+				h = hashMix(word(s[i:], 8)^hashK1, word(s[i+8:], 8)^h)
+			}
+			a, b = word(s[n-16:], 8), word(s[n-8:], 8)
+		case n >= 8:
+			a, b = word(s, 8), word(s[n-8:], 8)
+		case n >= 4:
+			a, b = word(s, 4), word(s[n-4:], 4)
+		case n > 0:
+			a = uint64(s[0])<<16 | uint64(s[n/2])<<8 | uint64(s[n-1])
+		}
+		return hashMix(a^hashK1, b^h^uint64(n)*hashK2)
 	}
 	r := rand.New(rand.NewPCG(9, 10))
 	for n := range 41 {

@@ -410,17 +410,23 @@ type ticketKeys struct {
 
 func newTicketKeys(t *complaint.Ticket) ticketKeys {
 	var k ticketKeys
+	k.set(t)
+	return k
+}
+
+// set sets k to newTicketKeys(t) in place (every field is written).
+func (k *ticketKeys) set(t *complaint.Ticket) {
 	// The customer first: its string is the likeliest to be cold in
 	// memory, and the work on the region below can overlap the miss.
-	k.cat2 = complaint.Truncate(t.Category, 2)
+	k.cat1, k.cat2, _ = truncate3(t.Category)
+	k.cust, k.custCat = 0, 0
 	if t.Customer != "" {
 		h := hashStr(hashSeed, t.Customer)
-		k.cust, k.custCat = hash2Rest(h, ""), hash2Rest(h, k.cat2)
+		k.cust, k.custCat = hashJoin(h, hashEmpty2), hash2Rest(h, k.cat2)
 	}
-	k.reg1, k.reg2, k.reg3 = complaint.Truncate(t.Region, 1), complaint.Truncate(t.Region, 2), complaint.Truncate(t.Region, 3)
-	k.cat1 = complaint.Truncate(t.Category, 1)
-	k.top, k.coarse = hash2(k.reg1, k.cat1), hash2(k.reg2, k.cat1)
-	return k
+	k.reg1, k.reg2, k.reg3 = truncate3(t.Region)
+	c := hashStr(hashSeed2, k.cat1) // hash2's second part, shared
+	k.top, k.coarse = hashJoin(hashStr(hashSeed, k.reg1), c), hashJoin(hashStr(hashSeed, k.reg2), c)
 }
 
 // Observe implements kesu.Observer: it feeds e (and t, the ticket after e's
@@ -434,7 +440,8 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 	switch e.Type {
 	case complaint.EventReceived:
-		tk := newTicketKeys(t)
+		var tk ticketKeys
+		tk.set(t)
 		if t.Customer != "" {
 			// The customer's repeat and escalation slots and the text (read
 			// last, for escalation words), prefetched now so their cache

@@ -1,6 +1,9 @@
 package warning
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // Tail returns P(X ≥ x) for a count X with mean mu and dispersion phi
 // (variance phi·mu): Poisson when phi ≤ 1, negative binomial otherwise. It
@@ -90,48 +93,76 @@ func hash64(parts ...string) uint64 {
 
 // hash2 is a 64-bit hash of two strings (separated: ("ab", "") and ("a",
 // "b") differ), for the in-memory indexes of per-key and per-customer
-// state. It reads eight bytes at a time (FNV-1a's byte-at-a-time multiply
-// chain was a tenth of the warning path); it is not persisted anywhere.
-func hash2(a, b string) uint64 { return hash2Rest(hashStr(hashSeed, a), b) }
+// state; it is not persisted anywhere. Each string is hashed on its own
+// (hashStr, with a seed per side) and the two joined by one 64×64→128-bit
+// multiply (hashJoin), so keys that share a part hash it once:
+// hash2(a, b) is hash2Rest(hashStr(hashSeed, a), b) and
+// hashJoin(hashStr(hashSeed, a), hashStr(hashSeed2, b)).
+func hash2(a, b string) uint64 { return hashJoin(hashStr(hashSeed, a), hashStr(hashSeed2, b)) }
 
-// hashSeed starts hash2; hash2Rest(hashStr(hashSeed, a), b) is hash2(a, b),
-// so keys that share a first part hash it once.
-const hashSeed = 0x243f6a8885a308d3
+// hashSeed and hashSeed2 start the first and the second string of hash2.
+const (
+	hashSeed  = 0x243f6a8885a308d3
+	hashSeed2 = 0x13198a2e03707344
+)
 
-func hash2Rest(h uint64, b string) uint64 { return hashFinal(hashStr(h^0xa4093822299f31d0, b)) }
+// hash2Rest is hash2(a, b) given h = hashStr(hashSeed, a).
+func hash2Rest(h uint64, b string) uint64 { return hashJoin(h, hashStr(hashSeed2, b)) }
 
-const hashMul = 0x9e3779b97f4a7c15
+// hashJoin joins the hashes of hash2's two strings.
+func hashJoin(ha, hb uint64) uint64 { return hashMix(ha^0xa4093822299f31d0, hb^0x082efa98ec4e6c89) }
 
+// hashMix folds the 128-bit product of a and b (wyhash's "mum").
+func hashMix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// Multipliers of hashStr (wyhash's secrets).
+const (
+	hashK1 = 0xa0761d6478bd642f
+	hashK2 = 0xe7037ed1a0b428db
+)
+
+// hashStr hashes s, seeded by h: sixteen bytes per multiply, as wyhash. A
+// string of at most sixteen bytes is read as two (overlapping) words, or
+// two 4-byte halves, or three bytes, which with its length determine it;
+// a longer one in blocks of sixteen, the last block ending at the end of
+// the string.
 func hashStr(h uint64, s string) uint64 {
-	h ^= uint64(len(s))
-	all := s
-	for len(s) >= 8 {
-		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		h = (h ^ w) * hashMul
-		h ^= h >> 32
-		s = s[8:]
+	n := len(s)
+	var a, b uint64
+	switch {
+	case n > 16:
+		t := s
+		for len(t) > 16 {
+			h = hashMix(le64(t)^hashK1, le64(t[8:])^h)
+			t = t[16:]
+		}
+		a, b = le64(s[n-16:]), le64(s[n-8:])
+	case n >= 8:
+		a, b = le64(s), le64(s[n-8:])
+	case n >= 4:
+		a, b = le32(s), le32(s[n-4:])
+	case n > 0:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
 	}
-	// The last len(s) < 8 bytes, little-endian: the top bytes of the
-	// string's last eight when it has eight, else byte by byte.
-	var w uint64
-	if n := len(s); n > 0 && len(all) >= 8 {
-		t := all[len(all)-8:]
-		w = uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		w >>= 64 - 8*uint(n)
-		s = ""
-	}
-	for i := len(s) - 1; i >= 0; i-- {
-		w = w<<8 | uint64(s[i])
-	}
-	h = (h ^ w) * hashMul
-	return h ^ h>>29
+	return hashMix(a^hashK1, b^h^uint64(n)*hashK2)
 }
 
-func hashFinal(h uint64) uint64 {
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 32
-	h *= 0x94d049bb133111eb
-	return h ^ h>>29
+// le64 is the little-endian word of s's first eight bytes.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
+
+// le32 is the little-endian word of s's first four bytes.
+func le32(s string) uint64 {
+	_ = s[3]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
+}
+
+// hashEmpty2 is hashStr(hashSeed2, ""): hash2(a, "") is
+// hashJoin(hashStr(hashSeed, a), hashEmpty2).
+var hashEmpty2 = hashStr(hashSeed2, "")

@@ -23,6 +23,8 @@ type tseries struct {
 	cusum float64
 	last  int64 // day of the last firing
 	days  [trendDays]uint16
+	tot   int    // the sum of days
+	tot2  int    // the sum of their squares
 	off   int    // zone offset in seconds, from the tickets
 	fp    string // fingerprint of the key's warning, set when it first fires
 	ended bool   // the warning was ended since it last fired (ending it again is a no-op)
@@ -36,6 +38,7 @@ type trend struct {
 	cfg   *Config
 	index keyIndex // by hash2(region, category) (a collision keeps the first key's series)
 	s     []tseries
+	zone  zoneCache // the tickets' zone offset
 }
 
 func newTrend(cfg *Config) *trend { return &trend{cfg: cfg} }
@@ -44,17 +47,17 @@ func (tr *trend) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	if t.Category == "" || t.Region == "" {
 		return
 	}
-	_, off := t.ReceivedAt.Zone()
+	off := tr.zone.offset(t.ReceivedAt) // t.ReceivedAt.Zone()
 	day := floorDiv(t.ReceivedAt.Unix()+int64(off), 86400)
-	cat := tk.cat1
-	for x, k := range [2]tkey{{tk.reg2, cat}, {tk.reg1, cat}} {
-		h := tk.coarse // hash2(k.region, k.category)
+	slot := day % trendDays
+	for x := range 2 {
+		h, reg := tk.coarse, tk.reg2 // h is hash2(reg, tk.cat1)
 		if x == 1 {
-			h = tk.top
+			h, reg = tk.top, tk.reg1
 		}
 		i, ok := tr.index.get(h)
 		if !ok {
-			tr.s = append(tr.s, tseries{key: k, day: day, off: off, last: -1 << 40})
+			tr.s = append(tr.s, tseries{key: tkey{reg, tk.cat1}, day: day, off: off, last: -1 << 40})
 			i = int32(len(tr.s) - 1)
 			tr.index.put(h, i)
 		}
@@ -63,7 +66,9 @@ func (tr *trend) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 			tr.roll(s, day, t.ReceivedAt, m)
 		}
 		if day == s.day {
-			if p := &s.days[day%trendDays]; *p < math.MaxUint16 {
+			if p := &s.days[slot]; *p < math.MaxUint16 {
+				s.tot += 1
+				s.tot2 += 2*int(*p) + 1 // (v+1)² - v²
 				*p++
 			}
 		}
@@ -85,18 +90,33 @@ func (tr *trend) roll(s *tseries, day int64, now time.Time, m *Monitor) {
 	for s.day < day {
 		tr.close(s, s.day, now, m)
 		s.day++
+		v := int(s.days[s.day%trendDays])
+		s.tot -= v
+		s.tot2 -= v * v
 		s.days[s.day%trendDays] = 0
 		if day-s.day > trendDays { // a long gap: skip ahead
 			for j := range s.days {
 				s.days[j] = 0
 			}
-			s.day, s.n, s.cusum = day, 0, 0
+			s.day, s.n, s.cusum, s.tot, s.tot2 = day, 0, 0, 0, 0
 			return
 		}
 	}
 }
 
 func (s *tseries) count(day int64) int { return int(s.days[day%trendDays]) }
+
+// before returns the sum of the counts of days d-1 … d-k and of their
+// squares, k = min(n-1, 27), for close(d) (d is s.day). Integer sums: the
+// float64 sums of these counts (< 2^16, at most 27 of them) and their
+// squares are exact, so equal to these. They are the ring's running totals
+// less day d's slot: the ring's other slots are days d-1 … d-27, and the
+// days before the first counted one (j ≥ n) were never counted (a new or
+// reset series starts with an empty ring and has closed n-1 days before d).
+func (s *tseries) before(d int64) (sum, sq, k int) {
+	v := int(s.days[d%trendDays])
+	return s.tot - v, s.tot2 - v*v, min(s.n-1, trendDays-1)
+}
 
 func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 	if s.n < trendDays {
@@ -106,22 +126,12 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 	x := float64(s.count(d))
 	// CUSUM against the mean and spread of the (up to) 21 days before the last week.
 	if s.n >= 14 {
-		// Integer sums: the float64 sums of these counts (< 2^16, at most
-		// 27 of them) and their squares are exact, so equal to these.
-		var sum, sq, k int
-		i := int(d % trendDays) // the ring slot of d - j, j = 0, 1, …
-		for j := 1; j < s.n && j < trendDays; j++ {
-			if i--; i < 0 {
-				i = trendDays - 1
-			}
-			v := int(s.days[i])
-			sum += v
-			sq += v * v
-			k++
-		}
+		sum, sq, k := s.before(d)
 		mu := float64(sum) / float64(k)
-		sd := math.Sqrt(math.Max(math.Max(float64(sq)/float64(k)-mu*mu, mu), 1))
-		s.cusum = math.Max(0, s.cusum+(x-mu)/sd-c.K)
+		// The built-in max has math.Max's rules for NaN, ±Inf and ±0
+		// (the spec's table) and is inlined.
+		sd := math.Sqrt(max(max(float64(sq)/float64(k)-mu*mu, mu), 1))
+		s.cusum = max(0, s.cusum+(x-mu)/sd-c.K)
 		if s.cusum > c.H && x >= float64(c.MinTickets)/7 {
 			tr.fire(s, d, "trend/cusum", int(x), mu, 0, 0, now, m)
 			s.cusum = 0
@@ -140,7 +150,7 @@ func (tr *trend) close(s *tseries, d int64, now time.Time, m *Monitor) {
 				i7 = trendDays - 1
 			}
 		}
-		ratio := float64(a) / math.Max(float64(b), 1)
+		ratio := float64(a) / max(float64(b), 1)
 		if a >= c.MinTickets && ratio >= c.Ratio {
 			if p := BinomialTail(a, a+b, 0.5); p < c.Alpha {
 				tr.fire(s, d, "trend/week", a, float64(b), ratio, p, now, m)
