@@ -141,7 +141,9 @@ func (s *series) touch(q, h int64) uint64 {
 			unsafe.Pointer(&s.hours[uint64(h-1)%ringH]), unsafe.Pointer(&s.hours[uint64(h-24)%ringH]))
 }
 
-func (b *batch) at(i int32) *series { return &b.chunks[uint32(i)/uint32(chunk)][uint32(i)%uint32(chunk)] }
+func (b *batch) at(i int32) *series {
+	return &b.chunks[uint32(i)/uint32(chunk)][uint32(i)%uint32(chunk)]
+}
 
 func newBatch(cfg *Config) *batch {
 	b := &batch{cfg: cfg}
