@@ -111,11 +111,7 @@ type batch struct {
 	fp    []byte           // scratch fingerprint
 	maxK  int              // the longest window, in quarters
 	means [maxWinH]float64 // scratch hour means (hourMeans)
-	// termHour[q mod 4][i] is the hour of quarter q-i, counted from the
-	// first hour of the longest window; winEnd[i] marks the i where a
-	// window's whole quarters end (k == i+1).
-	termHour [4][ringQ]uint8
-	winEnd   [ringQ]bool
+	ends  []int            // the windows' k-1 (their last whole quarter), ascending, distinct
 }
 
 // dayPrefixes are the sums of 0 … 24 sequential adds of one rate.
@@ -165,14 +161,11 @@ func newBatch(cfg *Config) *batch {
 		b.maxK = max(b.maxK, k)
 	}
 	for _, k := range b.windows {
-		b.winEnd[k-1] = true
-	}
-	for r := range 4 {
-		lo := floorDiv(int64(r-b.maxK+1), 4)
-		for i := 1; i < b.maxK; i++ {
-			b.termHour[r][i] = uint8(floorDiv(int64(r-i), 4) - lo)
+		if !slices.Contains(b.ends, k-1) {
+			b.ends = append(b.ends, k-1)
 		}
 	}
+	slices.Sort(b.ends)
 	copy(b.kinds[:], []complaint.Kind{complaint.KindComplaint, complaint.KindEscalated, complaint.KindReport, complaint.KindFaultReport})
 	return b
 }
@@ -313,6 +306,9 @@ func (b *batch) advance(s *series, q int64) {
 		// The hour's four quarter slots are adjacent in the ring (ringQ is
 		// a multiple of 4): (oldH*4+j)%ringQ is base+j.
 		base := oldH * 4 % ringQ
+		if oldH >= 0 {
+			base = int64(uint64(oldH*4) % ringQ) // the same, cheaper
+		}
 		qs := s.quarters[base : base+4]
 		c := int(qs[0]) + int(qs[1]) + int(qs[2]) + int(qs[3])
 		b.closeHour(s, oldH, c, s.excl)
@@ -340,6 +336,15 @@ func (b *batch) advance(s *series, q int64) {
 	if s.sum24 != 0 { // else every quarter slot is 0 already (sum24 is their sum)
 		// Clear the slots of quarters s.q+1 .. q (at most two runs of the ring).
 		i, rem := int((s.q+1)%ringQ), int(n)
+		if s.q >= 0 {
+			i = int(uint64(s.q+1) % ringQ) // the same, cheaper
+			if n == 1 {
+				p := &s.quarters[i]
+				s.sum24 -= int32(*p)
+				*p = 0
+				rem = 0
+			}
+		}
 		for rem > 0 {
 			run := s.quarters[i:min(ringQ, i+rem)]
 			s.sum24 -= int32(sumBytes(run))
@@ -396,7 +401,9 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 		// Hours from s.born+ringH on have their slot in the baseline
 		// (h-ringH >= s.born): closeWarm's case.
 		if warm := max(from, s.born+ringH); warm < to {
-			b.closeEach(s, from, warm, false)
+			if from < warm {
+				b.closeEach(s, from, warm, false)
+			}
 			b.closeWarm(s, warm, to)
 			return
 		}
@@ -413,8 +420,8 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 func (b *batch) closeWarm(s *series, from, to int64) {
 	r := float32(s.rate())
 	var pre *[25]float32 // b.dayPrefix(r), when needed
-	i := int(from % ringH)
-	hd := int(from % 24) // hour of the day
+	i := int(uint64(from) % ringH)
+	hd := int(uint64(from) % 24) // hour of the day
 	for n := int(to - from); n > 0; {
 		if v := s.hours[i]; v != 0 {
 			// As closeHour(s, h, 0, false) with a slot v in the baseline.
@@ -709,33 +716,46 @@ func (b *batch) expected(s *series, j int, now int64) float64 {
 		lo := (s.q - int64(maxK-1)) >> 2
 		ms := b.hourMeans(s, lo, curH)
 		s.curMean = float32(ms[curH-lo])
-		// One pass over the hours of the longest window: each window's sum
-		// is a prefix of it (same terms, same order).
-		for j, k := range b.windows {
-			if k <= 1 {
-				s.cacheFull[j] = 0
-			}
-		}
-		var qm [maxWinH]float64 // each hour's mean per quarter
-		for i, m := range ms {
-			qm[i] = m / 4
-		}
-		at := &b.termHour[s.q&3]
-		var sum float64
-		for i := 1; i < maxK; i++ {
-			sum += qm[at[i]]
-			if b.winEnd[i] {
-				for j, k := range b.windows {
-					if k == i+1 {
-						s.cacheFull[j] = float32(sum)
-					}
-				}
-			}
-		}
+		b.windowSums(ms, int(s.q&3), &s.cacheFull)
 	}
 	f := float64(now-s.q*quarter) / quarter
 	f = math.Min(math.Max(f, 1.0/15), 1)
 	return float64(s.cacheFull[j]) + f*float64(s.curMean)/4
+}
+
+// windowSums sets cache[j] to the expected count of window j's whole
+// quarters (k-1 of them, before the current one) from the hour means ms of
+// the longest window's hours (the last is the current hour, which has r =
+// q mod 4 whole quarters before q): one pass over the quarter means
+// ms[·]/4, most recent first, so each window's sum is a prefix of it (the
+// same terms in the same order).
+func (b *batch) windowSums(ms []float64, r int, cache *[4]float32) {
+	for j, k := range b.windows {
+		if k <= 1 {
+			cache[j] = 0
+		}
+	}
+	maxK := b.maxK
+	x, n := len(ms)-1, r // hour ms[x] has n of the quarters left
+	next := 0            // b.ends[next]: the next window's last term
+	var sum float64
+	for i := 1; i < maxK; x, n = x-1, 4 {
+		v := ms[x] / 4
+		for stop := min(i+n, maxK); i < stop; {
+			end := b.ends[next] + 1
+			for lim := min(stop, end); i < lim; i++ {
+				sum += v
+			}
+			if i == end {
+				for j, k := range b.windows {
+					if k == i {
+						cache[j] = float32(sum)
+					}
+				}
+				next++
+			}
+		}
+	}
 }
 
 // maxWinH is the most hours a window's expectation reads: 24 whole hours

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // randSeries fills s with a random state: sparse or dense hour slots
@@ -193,6 +194,48 @@ func TestAdvanceRoll(t *testing.T) {
 			}
 			if !sameSeries(&got, &want) {
 				t.Fatalf("key %d ticket %d (quarter %d): got\n%+v\nwant\n%+v", key, tk, q, got, want)
+			}
+		}
+	}
+}
+
+// TestWindowSums checks windowSums against the sum it replaces: every
+// quarter q-i (i = 1 … maxK-1) of the longest window in turn, each window's
+// expectation taken when its k-1 quarters are in, for random windows
+// (several sharing a length too) and hour means.
+func TestWindowSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for it := range 3000 {
+		cfg := Config{}.Defaults()
+		cfg.Batch.Windows = nil
+		for range 1 + r.IntN(4) {
+			cfg.Batch.Windows = append(cfg.Batch.Windows, Duration(time.Duration(1+r.IntN(24*60))*time.Minute))
+		}
+		if r.IntN(3) == 0 {
+			cfg.Batch.Windows = []Duration{Duration(15 * time.Minute), Duration(time.Hour), Duration(24 * time.Hour)}
+		}
+		b := newBatch(&cfg)
+		for q := range 4 {
+			lo := floorDiv(int64(q-b.maxK+1), 4) // the first hour, relative to the current one
+			ms := make([]float64, 1-lo)
+			for i := range ms {
+				ms[i] = r.Float64() * math.Pow(10, float64(r.IntN(6)-3))
+			}
+			var want, got [4]float32
+			var sum float64
+			for i := 1; i < b.maxK; i++ {
+				sum += ms[floorDiv(int64(q-i), 4)-lo] / 4
+				for j, k := range b.windows {
+					if k == i+1 {
+						want[j] = float32(sum)
+					}
+				}
+			}
+			b.windowSums(ms, q, &got)
+			for j := range want {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%d: windows %v (quarters %v), q mod 4 = %d: got %v, want %v", it, cfg.Batch.Windows, b.windows, q, got, want)
+				}
 			}
 		}
 	}
