@@ -240,3 +240,33 @@ func TestWindowSums(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnRange checks ownRange (runs of the ring per week back) against
+// series.own hour by hour, on random rings with and without excluded slots,
+// keys young and old, and ranges of up to maxWinH hours ending anywhere
+// around the current hour.
+func TestOwnRange(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	var s series
+	for it := range 50000 {
+		randSeries(r, &s)
+		if r.IntN(2) == 0 {
+			for i := range s.hours {
+				if s.hours[i] == excluded {
+					s.hours[i] = maxCount
+				}
+			}
+		}
+		s.q = (s.born+int64(r.IntN(7*week)))*4 + int64(r.IntN(4))
+		hi := s.q>>2 - int64(r.IntN(30)) + 2
+		lo := hi - int64(r.IntN(maxWinH))
+		var o ownSums
+		ownRange(&s, lo, hi, &o)
+		for h := lo; h <= hi; h++ {
+			sum, n := s.own(h)
+			if float64(o.sum[h-lo]) != sum || int(o.n[h-lo]) != n {
+				t.Fatalf("%d: ownRange [%d, %d] (q %d, born %d): hour %d: %d, %d; own: %v, %d", it, lo, hi, s.q, s.born, h, o.sum[h-lo], o.n[h-lo], sum, n)
+			}
+		}
+	}
+}
