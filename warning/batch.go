@@ -111,11 +111,7 @@ type batch struct {
 	fp    []byte           // scratch fingerprint
 	maxK  int              // the longest window, in quarters
 	means [maxWinH]float64 // scratch hour means (hourMeans)
-	// termHour[q mod 4][i] is the hour of quarter q-i, counted from the
-	// first hour of the longest window; winEnd[i] marks the i where a
-	// window's whole quarters end (k == i+1).
-	termHour [4][ringQ]uint8
-	winEnd   [ringQ]bool
+	ends  []int            // the windows' k-1 (their last whole quarter), ascending, distinct
 }
 
 // dayPrefixes are the sums of 0 … 24 sequential adds of one rate.
@@ -141,7 +137,9 @@ func (s *series) touch(q, h int64) uint64 {
 			unsafe.Pointer(&s.hours[uint64(h-1)%ringH]), unsafe.Pointer(&s.hours[uint64(h-24)%ringH]))
 }
 
-func (b *batch) at(i int32) *series { return &b.chunks[int(i)/chunk][int(i)%chunk] }
+func (b *batch) at(i int32) *series {
+	return &b.chunks[uint32(i)/uint32(chunk)][uint32(i)%uint32(chunk)]
+}
 
 func newBatch(cfg *Config) *batch {
 	b := &batch{cfg: cfg}
@@ -163,14 +161,11 @@ func newBatch(cfg *Config) *batch {
 		b.maxK = max(b.maxK, k)
 	}
 	for _, k := range b.windows {
-		b.winEnd[k-1] = true
-	}
-	for r := range 4 {
-		lo := floorDiv(int64(r-b.maxK+1), 4)
-		for i := 1; i < b.maxK; i++ {
-			b.termHour[r][i] = uint8(floorDiv(int64(r-i), 4) - lo)
+		if !slices.Contains(b.ends, k-1) {
+			b.ends = append(b.ends, k-1)
 		}
 	}
+	slices.Sort(b.ends)
 	copy(b.kinds[:], []complaint.Kind{complaint.KindComplaint, complaint.KindEscalated, complaint.KindReport, complaint.KindFaultReport})
 	return b
 }
@@ -228,7 +223,7 @@ func (b *batch) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	at := t.ReceivedAt
 	now := at.Unix()
 	q := floorDiv(now, quarter)
-	hour := floorDiv(q, 4)
+	hour := q >> 2 // floorDiv(q, 4)
 	b.seq++
 	b.ids[b.seq&(idRing-1)] = t.ID
 	cust := uint32(tk.cust) // hash2(t.Customer, "")
@@ -281,7 +276,7 @@ func (b *batch) add(i int32, q, now int64, cust uint32) {
 		}
 	}
 	if slot >= 0 {
-		p := &s.quarters[slot%ringQ]
+		p := &s.quarters[uint64(slot)%ringQ]
 		if *p < maxCount {
 			*p++
 			s.sum24++
@@ -292,7 +287,9 @@ func (b *batch) add(i int32, q, now int64, cust uint32) {
 	}
 	s.total++
 	s.members[s.mhead] = member{seq: b.seq, cust: cust, q: uint32(q)}
-	s.mhead = (s.mhead + 1) % nMembers
+	if s.mhead++; s.mhead == nMembers { // (s.mhead + 1) % nMembers
+		s.mhead = 0
+	}
 	if s.mlen < nMembers {
 		s.mlen++
 	}
@@ -303,12 +300,15 @@ func (b *batch) advance(s *series, q int64) {
 	if q <= s.q {
 		return
 	}
-	oldH, newH := floorDiv(s.q, 4), floorDiv(q, 4)
+	oldH, newH := s.q>>2, q>>2 // floorDiv(·, 4)
 	if newH > oldH {
 		// Close the current hour from its quarters, then the empty hours after it.
 		// The hour's four quarter slots are adjacent in the ring (ringQ is
 		// a multiple of 4): (oldH*4+j)%ringQ is base+j.
 		base := oldH * 4 % ringQ
+		if oldH >= 0 {
+			base = int64(uint64(oldH*4) % ringQ) // the same, cheaper
+		}
 		qs := s.quarters[base : base+4]
 		c := int(qs[0]) + int(qs[1]) + int(qs[2]) + int(qs[3])
 		b.closeHour(s, oldH, c, s.excl)
@@ -336,6 +336,15 @@ func (b *batch) advance(s *series, q int64) {
 	if s.sum24 != 0 { // else every quarter slot is 0 already (sum24 is their sum)
 		// Clear the slots of quarters s.q+1 .. q (at most two runs of the ring).
 		i, rem := int((s.q+1)%ringQ), int(n)
+		if s.q >= 0 {
+			i = int(uint64(s.q+1) % ringQ) // the same, cheaper
+			if n == 1 {
+				p := &s.quarters[i]
+				s.sum24 -= int32(*p)
+				*p = 0
+				rem = 0
+			}
+		}
 		for rem > 0 {
 			run := s.quarters[i:min(ringQ, i+rem)]
 			s.sum24 -= int32(sumBytes(run))
@@ -380,66 +389,151 @@ func (b *batch) closeHour(s *series, h int64, c int, excl bool) {
 	}
 }
 
-// closeEmpty is closeHour(s, h, 0, excl) for every hour h in [from, to),
-// with the key's hourly rate recomputed only when its sums change. Runs of
-// slots that are already empty and counted (nothing changes there but the
-// day's expectation) are skipped over; a whole day of them adds the same
-// 24 rates from zero, so that sum is computed once per rate.
+// closeEmpty is closeHour(s, h, 0, excl) for every hour h in [from, to).
+// The hours of a warm key that is not excluded go through closeWarm; the
+// others (the first four weeks of a key, an open warning) hour by hour.
 func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 	from = max(from, s.born) // closeHour skips hours before the key was born
-	sumH, nH := s.sumH, s.nH
+	if from >= to {
+		return
+	}
+	if !excl && from >= 0 {
+		// Hours from s.born+ringH on have their slot in the baseline
+		// (h-ringH >= s.born): closeWarm's case.
+		if warm := max(from, s.born+ringH); warm < to {
+			if from < warm {
+				b.closeEach(s, from, warm, false)
+			}
+			b.closeWarm(s, warm, to)
+			return
+		}
+	}
+	b.closeEach(s, from, to, excl)
+}
+
+// closeWarm is closeHour(s, h, 0, false) for every hour h in [from, to),
+// for 0 <= from, from-ringH >= s.born and to-from <= ringH. A slot that
+// is not 0 leaves the baseline one hour at a time (the rate changes); a run
+// of 0 slots changes nothing but the day's expectation, which gets the
+// same sequential float32 adds of the rate (from 0: looked up in
+// dayPrefix), and whole days of it close by emptyDays.
+func (b *batch) closeWarm(s *series, from, to int64) {
 	r := float32(s.rate())
 	var pre *[25]float32 // b.dayPrefix(r), when needed
-	for h := from; h < to; {
+	i := int(uint64(from) % ringH)
+	hd := int(uint64(from) % 24) // hour of the day
+	for n := int(to - from); n > 0; {
+		if v := s.hours[i]; v != 0 {
+			// As closeHour(s, h, 0, false) with a slot v in the baseline.
+			s.dayExp += r
+			if v != excluded {
+				s.sumH -= int32(v)
+				s.nH--
+			}
+			s.hours[i] = 0
+			s.nH++
+			r, pre = float32(s.rate()), nil
+			if i++; i == ringH {
+				i = 0
+			}
+			n--
+			if hd++; hd == 24 {
+				hd = 0
+				b.closeDay(s)
+			}
+			continue
+		}
+		z := s.zeros(i, n) // >= 1: slot i is 0
+		n -= z
+		if i += z; i >= ringH {
+			i -= ringH
+		}
+		if hd != 0 || s.dayExp != 0 {
+			// Up to the day's end: the adds continue the day's sum (or
+			// start it: the same as 0 + r + …, looked up).
+			m := min(z, 24-hd)
+			d := s.dayExp
+			if d == 0 {
+				if pre == nil {
+					pre = b.dayPrefix(r)
+				}
+				d = pre[m]
+			} else {
+				j := m
+				for ; j >= 4; j -= 4 {
+					d += r
+					d += r
+					d += r
+					d += r
+				}
+				for ; j > 0; j-- {
+					d += r
+				}
+			}
+			s.dayExp = d
+			z -= m
+			if hd += m; hd < 24 {
+				continue // z is 0
+			}
+			hd = 0
+			b.closeDay(s)
+		}
+		// At a day's start with the day's sums reset (closeDay).
+		if z == 0 {
+			continue
+		}
+		if pre == nil {
+			pre = b.dayPrefix(r)
+		}
+		if z >= 24 {
+			b.emptyDays(s, pre[24], z/24)
+			z %= 24
+		}
+		s.dayExp, hd = pre[z], z // pre[0] is 0
+	}
+}
+
+// emptyDays is k >= 1 times { s.dayExp = e; b.closeDay(s) }: the days
+// after the first have dayObs 0, dayExcl false and the same nH, so each
+// applies the same update to φ (or none); once an update leaves φ unchanged
+// the later ones do too.
+func (b *batch) emptyDays(s *series, e float32, k int) {
+	s.dayExp = e
+	b.closeDay(s)
+	k--
+	if k == 0 || !(e > 0.5) || s.nH < week {
+		return // closeDay only resets the day's sums
+	}
+	d := float64(0 - e) // as closeDay, with dayObs 0
+	r := d * d / float64(e)
+	if r > b.cfg.Batch.MaxDispersion*3 {
+		r = b.cfg.Batch.MaxDispersion * 3
+	}
+	phi := s.phi
+	for range k {
+		next := phi + float32((r-float64(phi))/14)
+		if next == phi {
+			break
+		}
+		phi = next
+	}
+	s.phi = phi
+	if s.phiDays < 1000 {
+		s.phiDays = uint16(min(int(s.phiDays)+k, 1000))
+	}
+}
+
+// closeEach is closeHour(s, h, 0, excl) for every hour h in [from, to),
+// with the key's hourly rate recomputed only when its sums change.
+func (b *batch) closeEach(s *series, from, to int64, excl bool) {
+	sumH, nH := s.sumH, s.nH
+	r := float32(s.rate())
+	for h := from; h < to; h++ {
 		slot := &s.hours[h%ringH]
 		if !excl {
 			if s.sumH != sumH || s.nH != nH {
 				sumH, nH = s.sumH, s.nH
 				r = float32(s.rate())
-				pre = nil
-			}
-			if h-ringH >= s.born && *slot == 0 {
-				// A run of counted empty slots: they stay empty and counted,
-				// so the sums and the rate do not change.
-				end := h + 1 + int64(s.zeros(int((h+1)%ringH), int(to-h-1)))
-				for h < end {
-					if h%24 == 0 && h+24 <= end && s.dayExp == 0 && !s.dayExcl {
-						if pre == nil {
-							pre = b.dayPrefix(r)
-						}
-						s.dayExp = pre[24]
-						h += 24
-						b.closeDay(s)
-						continue
-					}
-					if h >= 0 {
-						// The hours up to the run's end or the day's last
-						// hour: the same sequential adds, in a register,
-						// or looked up when they start from 0.
-						stop := min(end, h+24-h%24)
-						d := s.dayExp
-						if d == 0 && stop > h {
-							if pre == nil {
-								pre = b.dayPrefix(r)
-							}
-							d, h = pre[stop-h], stop
-						}
-						for ; h < stop; h++ {
-							d += r
-						}
-						s.dayExp = d
-						if h%24 == 0 { // hour h-1 was the day's last
-							b.closeDay(s)
-						}
-						continue
-					}
-					s.dayExp += r
-					if h%24 == 23 {
-						b.closeDay(s)
-					}
-					h++
-				}
-				continue
 			}
 			// As closeHour: dayObs += 0 leaves it unchanged.
 			s.dayExp += r
@@ -459,7 +553,6 @@ func (b *batch) closeEmpty(s *series, from, to int64, excl bool) {
 		if h%24 == 23 {
 			b.closeDay(s)
 		}
-		h++
 	}
 }
 
@@ -497,25 +590,32 @@ func sumBytes(p []uint8) int {
 	return c
 }
 
-// zeros returns how many hour slots from ring index i on (at most n,
-// wrapping) are 0, reading eight at a time where it can.
+// zeros returns how many hour slots from ring index i on (at most n <=
+// ringH, wrapping) are 0, reading eight at a time.
 func (s *series) zeros(i, n int) int {
+	h := &s.hours
 	c := 0
 	for c < n {
-		if n-c >= 8 && i+8 <= ringH {
-			if w := binary.LittleEndian.Uint64(s.hours[i : i+8]); w != 0 {
-				return c + bits.TrailingZeros64(w)/8
+		e := i + min(n-c, ringH-i) // slots i … e-1 (no wrap)
+		j := i
+		for ; j+8 <= e; j += 8 {
+			if w := binary.LittleEndian.Uint64(h[j : j+8]); w != 0 {
+				return c + j - i + bits.TrailingZeros64(w)>>3
 			}
-			c, i = c+8, i+8
-		} else {
-			if s.hours[i] != 0 {
-				return c
+		}
+		if j < e { // the last e-j < 8 slots, in the low bytes of w
+			var w uint64
+			if e >= 8 {
+				w = binary.LittleEndian.Uint64(h[e-8:e]) >> (8 * (8 - (e - j)))
+			} else {
+				w = binary.LittleEndian.Uint64(h[0:8]) & (1<<(8*e) - 1) >> (8 * j)
 			}
-			c, i = c+1, i+1
+			if w != 0 {
+				return c + j - i + bits.TrailingZeros64(w)>>3
+			}
 		}
-		if i == ringH {
-			i = 0
-		}
+		c += e - i
+		i = 0
 	}
 	return c
 }
@@ -539,7 +639,7 @@ func (b *batch) closeDay(s *series) {
 // own returns the mean of the same hour of the week over the weeks still in
 // the ring, and how many weeks that is.
 func (s *series) own(h int64) (sum float64, n int) {
-	closed := floorDiv(s.q, 4) // hours before this are closed
+	closed := s.q >> 2 // hours before this are closed
 	for w := int64(1); w <= 4; w++ {
 		hh := h - w*week
 		if hh < s.born || hh >= closed || hh <= closed-1-ringH {
@@ -579,7 +679,7 @@ func (b *batch) hourMean(s *series, h int64) float64 {
 		}
 	}
 	r := s.rate()
-	age := float64(floorDiv(s.q, 4) - s.born + 1)
+	age := float64(s.q>>2 - s.born + 1)
 	if s.nH < week {
 		// Cold: assume at least a day of exposure for the rate so far.
 		r = math.Max(r, float64(s.total)/math.Max(age, 24))
@@ -611,38 +711,51 @@ func (b *batch) dispersion(s *series) float64 {
 func (b *batch) expected(s *series, j int, now int64) float64 {
 	if s.cacheQ != int32(s.q) {
 		s.cacheQ = int32(s.q)
-		curH := floorDiv(s.q, 4)
+		curH := s.q >> 2
 		maxK := b.maxK
-		lo := floorDiv(s.q-int64(maxK-1), 4)
+		lo := (s.q - int64(maxK-1)) >> 2
 		ms := b.hourMeans(s, lo, curH)
 		s.curMean = float32(ms[curH-lo])
-		// One pass over the hours of the longest window: each window's sum
-		// is a prefix of it (same terms, same order).
-		for j, k := range b.windows {
-			if k <= 1 {
-				s.cacheFull[j] = 0
-			}
-		}
-		var qm [maxWinH]float64 // each hour's mean per quarter
-		for i, m := range ms {
-			qm[i] = m / 4
-		}
-		at := &b.termHour[s.q-4*floorDiv(s.q, 4)]
-		var sum float64
-		for i := 1; i < maxK; i++ {
-			sum += qm[at[i]]
-			if b.winEnd[i] {
-				for j, k := range b.windows {
-					if k == i+1 {
-						s.cacheFull[j] = float32(sum)
-					}
-				}
-			}
-		}
+		b.windowSums(ms, int(s.q&3), &s.cacheFull)
 	}
 	f := float64(now-s.q*quarter) / quarter
 	f = math.Min(math.Max(f, 1.0/15), 1)
 	return float64(s.cacheFull[j]) + f*float64(s.curMean)/4
+}
+
+// windowSums sets cache[j] to the expected count of window j's whole
+// quarters (k-1 of them, before the current one) from the hour means ms of
+// the longest window's hours (the last is the current hour, which has r =
+// q mod 4 whole quarters before q): one pass over the quarter means
+// ms[·]/4, most recent first, so each window's sum is a prefix of it (the
+// same terms in the same order).
+func (b *batch) windowSums(ms []float64, r int, cache *[4]float32) {
+	for j, k := range b.windows {
+		if k <= 1 {
+			cache[j] = 0
+		}
+	}
+	maxK := b.maxK
+	x, n := len(ms)-1, r // hour ms[x] has n of the quarters left
+	next := 0            // b.ends[next]: the next window's last term
+	var sum float64
+	for i := 1; i < maxK; x, n = x-1, 4 {
+		v := ms[x] / 4
+		for stop := min(i+n, maxK); i < stop; {
+			end := b.ends[next] + 1
+			for lim := min(stop, end); i < lim; i++ {
+				sum += v
+			}
+			if i == end {
+				for j, k := range b.windows {
+					if k == i {
+						cache[j] = float32(sum)
+					}
+				}
+				next++
+			}
+		}
+	}
 }
 
 // maxWinH is the most hours a window's expectation reads: 24 whole hours
@@ -697,7 +810,7 @@ type ownSums struct {
 // (inside the ring, after the key's birth, closed), read in order. The
 // sums are of small integers, exact in any order.
 func ownRange(s *series, lo, hi int64, o *ownSums) {
-	closed := floorDiv(s.q, 4)
+	closed := s.q >> 2
 	first := max(s.born, closed-ringH) // own's bounds: hh >= born, hh > closed-1-ringH, hh < closed
 	for w := int64(1); w <= 4; w++ {
 		a, z := max(lo-w*week, first), min(hi-w*week, closed-1)
@@ -736,12 +849,12 @@ func (b *batch) clearlyBelow(s *series, k, obs int) bool {
 	if s.nH < week {
 		return false
 	}
-	first := floorDiv(s.q-int64(k)+1+3, 4) // whole hours among quarters s.q-k+1 .. s.q-1
-	last := floorDiv(s.q-4, 4)
+	first := (s.q - int64(k) + 1 + 3) >> 2 // whole hours among quarters s.q-k+1 .. s.q-1
+	last := (s.q - 4) >> 2
 	if last < first {
 		return false
 	}
-	closed := floorDiv(s.q, 4)
+	closed := s.q >> 2
 	lowest := max(s.born, closed-ringH) // ownRange reads slots hh >= lowest, hh < closed
 	var sum int
 	for w := int64(1); w <= 3; w++ {
@@ -846,7 +959,13 @@ func (b *batch) test(i int32, q, now int64, at time.Time, t *complaint.Ticket, m
 	var bestObs int
 	budget := b.cfg.Batch.Budget
 	var acc, done int // window(s, done) == acc: longer windows continue the sum
-	for j, k := range b.windows {
+	windows := b.windows
+	if int(s.sum24) < b.cfg.Batch.MinTickets {
+		// Every window's count is at most sum24 (the sum of every quarter
+		// slot): none passes the first gate below.
+		windows = nil
+	}
+	for j, k := range windows {
 		var obs int
 		if k >= ringQ {
 			obs = int(s.sum24)
