@@ -234,7 +234,7 @@ func (b *batch) observe(t *complaint.Ticket, tk *ticketKeys, m *Monitor) {
 	cat1, cat2 := tk.cat1, tk.cat2
 	top := b.lookupHash(bkey{famTop, reg1, cat1}, tk.top^famSalt(famTop), -1, hour) // bkey.hash
 	coarse := b.lookupHash(bkey{famCoarse, reg2, cat1}, tk.coarse^famSalt(famCoarse), top, hour)
-	fine := b.lookup(bkey{famFine, reg3, cat2}, coarse, hour)
+	fine := b.lookupHash(bkey{famFine, reg3, cat2}, tk.fine^famSalt(famFine), coarse, hour) // bkey.hash
 	// Load, all at once, the memory of the fine key (the likeliest to be
 	// cold: most are sparse) so its cache misses overlap instead of coming
 	// one by one (Observe did the same for the customer's slots).

@@ -406,6 +406,7 @@ type ticketKeys struct {
 	cat1, cat2       string
 	top, coarse      uint64 // hash2(reg1, cat1), hash2(reg2, cat1)
 	cust, custCat    uint64 // hash2(Customer, ""), hash2(Customer, cat2); 0 without a customer
+	fine             uint64 // hash2(reg3, cat2)
 }
 
 func newTicketKeys(t *complaint.Ticket) ticketKeys {
@@ -420,11 +421,13 @@ func (k *ticketKeys) set(t *complaint.Ticket) {
 	// memory, and the work on the region below can overlap the miss.
 	k.cat1, k.cat2, _ = truncate3(t.Category)
 	k.cust, k.custCat = 0, 0
+	c2 := hashStr(hashSeed2, k.cat2)
 	if t.Customer != "" {
 		h := hashStr(hashSeed, t.Customer)
-		k.cust, k.custCat = hashJoin(h, hashEmpty2), hash2Rest(h, k.cat2)
+		k.cust, k.custCat = hashJoin(h, hashEmpty2), hashJoin(h, c2)
 	}
 	k.reg1, k.reg2, k.reg3 = truncate3(t.Region)
+	k.fine = hashJoin(hashStr(hashSeed, k.reg3), c2)
 	c := hashStr(hashSeed2, k.cat1) // hash2's second part, shared
 	k.top, k.coarse = hashJoin(hashStr(hashSeed, k.reg1), c), hashJoin(hashStr(hashSeed, k.reg2), c)
 }
