@@ -129,31 +129,26 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer pre.Close()
 	src = pre
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	for _, p := range []struct {
+		path  string
+		start func(io.Writer) error
+		stop  func()
+	}{{*cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile}, {*traceOut, trace.Start, trace.Stop}} {
+		if p.path == "" {
+			continue
+		}
+		f, err := os.Create(p.path)
+		if err == nil {
+			if err = p.start(f); err != nil {
+				f.Close()
+			}
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 			return 1
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if *traceOut != "" {
-		f, err := os.Create(*traceOut)
-		if err != nil {
-			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			fmt.Fprintf(stderr, "kesu replay: %v\n", err)
-			return 1
-		}
-		defer trace.Stop()
+		defer p.stop()
 	}
 	clock := new(ingest.Clock)
 	win := ingest.NewWindow(*horizon)

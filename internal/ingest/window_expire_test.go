@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -42,7 +43,7 @@ func TestWindowExpireMatchesReference(t *testing.T) {
 				require.NoError(t, w.Create(ctx, tk, []complaint.Event{{Ticket: tk.ID, Seq: 1}}))
 				ref[tk.ID] = tk
 			case r < 95: // an update, sometimes back in time
-				ids := sortedKeys(ref)
+				ids := slices.Sorted(maps.Keys(ref))
 				tk := ref[ids[rng.IntN(len(ids))]]
 				c := *tk
 				c.Version++
@@ -86,13 +87,4 @@ func TestWindowExpireMatchesReference(t *testing.T) {
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
