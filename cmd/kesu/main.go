@@ -28,7 +28,9 @@
 // every row. A progress line is written on standard error when it is a
 // terminal. INPUT "-" is standard input. --gc-percent and --mem-limit-mib
 // set the garbage collector's policy (by default 800 and 768 MiB unless
-// GOGC or GOMEMLIMIT is set: a province-year stays under 1 GB resident).
+// GOGC or GOMEMLIMIT is set: a province-year stays under 1 GB resident);
+// --cpuprofile, --memprofile and --trace write a CPU profile, a heap
+// profile and an execution trace for `go tool pprof` and `go tool trace`.
 //
 // plugin check launches a plugin binary as kesu does, runs the adapter
 // conformance suite against it and prints the report; the exit status is 0
