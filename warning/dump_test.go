@@ -28,6 +28,17 @@ func TestDumpWarnings(t *testing.T) {
 	if path == "" {
 		t.Skip("set KESU_WARN_DUMP to a file to dump the warnings of a 60-day stream")
 	}
+	if err := os.WriteFile(path, dumpStreams(t, 60), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dumpStreams replays a carrier and a utility stream of the given days
+// through a Monitor (a Tick every 10 minutes, then ten days of Ticks) and
+// returns every notice, tag action, ledger entry, active warning and the
+// summary as indented JSON.
+func dumpStreams(t *testing.T, days int) []byte {
+	t.Helper()
 	ctx := context.Background()
 	type dump struct {
 		Notices []warning.Notice
@@ -38,8 +49,8 @@ func TestDumpWarnings(t *testing.T) {
 	}
 	var all []dump
 	for _, cfg := range []scenario.GenConfig{
-		{Seed: 7, Days: 60, Incidents: 8},
-		{Profile: "utility", Seed: 11, Days: 60, Incidents: 8},
+		{Seed: 7, Days: days, Incidents: 8},
+		{Profile: "utility", Seed: 11, Days: days, Incidents: 8},
 	} {
 		s, err := scenario.Generate(cfg)
 		if err != nil {
@@ -91,7 +102,5 @@ func TestDumpWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return b
 }
