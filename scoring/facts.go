@@ -87,16 +87,6 @@ func parseCond(s string) (cond, error) {
 	return 0, fmt.Errorf("unknown condition %q (known: %v)", s, condNames)
 }
 
-func (c cond) names() []string {
-	var out []string
-	for i, n := range condNames {
-		if c&(1<<i) != 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // durKind names a duration a counter can sum.
 type durKind uint8
 

@@ -49,7 +49,6 @@ type KPI struct {
 	divisor  float64 // seconds per unit for durations
 	higher   bool
 	explain  string
-	external bool
 }
 
 // Change defines a KPI as the relative change, in percent, of another KPI

@@ -107,7 +107,6 @@ type batch struct {
 
 	sink  uint64           // sum of touch loads (kept so they are not optimised away)
 	days  [64]dayPrefixes  // dayPrefix's cache
-	found []finding        // scratch
 	fp    []byte           // scratch fingerprint
 	maxK  int              // the longest window, in quarters
 	means [maxWinH]float64 // scratch hour means (hourMeans)

@@ -27,9 +27,6 @@ func ckey(k uint64) uint64 {
 
 func (t *ctable[V]) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> (64 - t.bits)) }
 
-// len returns the number of entries.
-func (t *ctable[V]) len() int { return t.n }
-
 // get returns a pointer to k's value, or nil. The pointer is valid until
 // the next insertion or deletion.
 func (t *ctable[V]) get(k uint64) *V {

@@ -76,21 +76,6 @@ func BinomialTail(a, n int, p float64) float64 {
 	return sum
 }
 
-// hash64 is FNV-1a over the strings, separated: a stable key hash (state is
-// addressable by it when detectors are partitioned across instances).
-func hash64(parts ...string) uint64 {
-	h := uint64(14695981039346656037)
-	for _, s := range parts {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= 1099511628211
-		}
-		h ^= 0xff
-		h *= 1099511628211
-	}
-	return h
-}
-
 // hash2 is a 64-bit hash of two strings (separated: ("ab", "") and ("a",
 // "b") differ), for the in-memory indexes of per-key and per-customer
 // state; it is not persisted anywhere. Each string is hashed on its own

@@ -2,7 +2,6 @@ package warning
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,19 +194,4 @@ func (tr *trend) fire(s *tseries, d int64, rule string, obs int, base, ratio, p 
 		f.grade = GradeIII
 	}
 	m.fire(&f)
-}
-
-// keys returns the trend keys in a fixed order (for tests and reports).
-func (tr *trend) keys() []tkey {
-	out := make([]tkey, 0, len(tr.s))
-	for _, s := range tr.s {
-		out = append(out, s.key)
-	}
-	slices.SortFunc(out, func(a, b tkey) int {
-		if c := strings.Compare(a.region, b.region); c != 0 {
-			return c
-		}
-		return strings.Compare(a.category, b.category)
-	})
-	return out
 }

@@ -43,7 +43,3 @@ func (b *breaker) failure(now time.Time) bool {
 	}
 	return false
 }
-
-func (b *breaker) open(now time.Time) bool {
-	return b.failures >= b.threshold && now.Before(b.openUntil)
-}

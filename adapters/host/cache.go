@@ -69,9 +69,3 @@ func (c *profileCache) invalidate(id string) {
 	delete(c.m, id)
 	c.mu.Unlock()
 }
-
-func (c *profileCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
-}
