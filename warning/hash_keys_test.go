@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestHash2Parts checks that the ways newTicketKeys builds key hashes from
+// TestHash2Parts checks that the ways ticketKeys.set builds key hashes from
 // shared parts give hash2.
 func TestHash2Parts(t *testing.T) {
 	for _, p := range [][2]string{{"", ""}, {"a", ""}, {"", "a"}, {"gd", "network"}, {"gd.c14.d04.s02", "marketing.plan-changed"},

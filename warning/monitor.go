@@ -409,16 +409,11 @@ type ticketKeys struct {
 	fine             uint64 // hash2(reg3, cat2)
 }
 
-func newTicketKeys(t *complaint.Ticket) ticketKeys {
-	var k ticketKeys
-	k.set(t)
-	return k
-}
-
-// set sets k to newTicketKeys(t) in place (every field is written).
+// set computes t's keys and hashes into k (every field is written).
 func (k *ticketKeys) set(t *complaint.Ticket) {
-	// The customer first: its string is the likeliest to be cold in
-	// memory, and the work on the region below can overlap the miss.
+	// The customer right after the category it is hashed with: its string
+	// is the likeliest to be cold in memory, and the work on the region
+	// below can overlap the miss.
 	k.cat1, k.cat2, _ = truncate3(t.Category)
 	k.cust, k.custCat = 0, 0
 	c2 := hashStr(hashSeed2, k.cat2)

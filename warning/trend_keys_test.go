@@ -79,7 +79,8 @@ func TestTrendTotals(t *testing.T) {
 				ta = at.Add(-time.Duration(r.IntN(72)) * time.Hour) // late
 			}
 			tk := &complaint.Ticket{ID: "T" + string(rune('a'+id%26)), Region: regions[r.IntN(2)], Category: "billing.dispute", ReceivedAt: ta}
-			keys := newTicketKeys(tk)
+			var keys ticketKeys
+			keys.set(tk)
 			tr.observe(tk, &keys, m)
 		}
 		check()

@@ -212,9 +212,6 @@ type notifier struct{ s *Stack }
 // Notify implements warning.Notifier.
 func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 	for i := range notices {
-		if notices[i].Reason == "repeat" {
-			continue // unchanged since its last notice: kept already holds it
-		}
 		w := &notices[i].Warning
 		n.s.mu.Lock()
 		ix, seen := n.s.lookup(w.ID)
