@@ -669,6 +669,17 @@ func (l *Ledger) GetContext(ctx context.Context, id string) (*Entry, error) {
 	return cloneEntry(e), nil
 }
 
+// Holds reports whether entry id is in memory: open, or among the most
+// recent archived ones (those Entries returns). Only such an entry's id can
+// be notified again (a recurrence takes the id of the open entry with the
+// same fingerprint), so a notifier that keeps state per warning id may let
+// go of a resolved warning's once Holds is false.
+func (l *Ledger) Holds(id string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.entries[id] != nil || l.recent[id] != nil
+}
+
 // Entries returns copies of the entries in memory (of the given kinds;
 // none means all): the open ones and the most recent archived ones
 // (LedgerConfig.Recent), sorted by first raise then id. The journal has

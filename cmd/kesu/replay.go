@@ -14,7 +14,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,16 +21,18 @@ import (
 	"github.com/kesu-go/kesu/internal/ingest"
 	"github.com/kesu-go/kesu/internal/policyfile"
 	"github.com/kesu-go/kesu/scoring"
-	"github.com/kesu-go/kesu/warning"
 )
 
-// replayOutput is the JSON form of a replay's result.
+// replayOutput is a replay's result. Its JSON form is an object with the
+// summary, the warnings (an array) and the KPIs; the warnings are written
+// as they are read back (see writeJSON), never all in memory at once.
 type replayOutput struct {
-	Summary  ingest.Summary `json:"summary"`
-	Warnings []warningOut   `json:"warnings"`
-	KPIs     kpisOut        `json:"kpis"`
+	Summary  ingest.Summary
+	Warnings *ingest.WarningList
+	KPIs     kpisOut
 }
 
+// warningOut is the JSON form of a warning listed (ingest.Listed).
 type warningOut struct {
 	ID       string   `json:"id"`
 	Kind     string   `json:"kind"`
@@ -93,11 +94,12 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 		return 1
 	}
-	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf, Background: *background})
+	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf, Background: *background, ArchiveDir: os.TempDir()})
 	if err != nil {
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 		return 1
 	}
+	defer stack.Close()
 	var in io.Reader = stdin
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)
@@ -194,16 +196,18 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 		stack.AfterTick(ctx, eng)
 	}
-	out := replayOutput{Summary: sum, Warnings: warningsOut(stack)}
+	out := replayOutput{Summary: sum}
+	if out.Warnings, err = stack.Warnings(); err != nil {
+		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
+		return 1
+	}
 	if out.KPIs, err = scorecardOut(ctx, stack.Book, *scope, *period, sum); err != nil {
 		fmt.Fprintf(stderr, "kesu replay: %v\n", err)
 		return 1
 	}
-	w := bufio.NewWriter(stdout)
+	w := bufio.NewWriterSize(stdout, 1<<16)
 	if *format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(out)
+		err = writeJSON(w, &out)
 	} else {
 		err = writeText(w, fs.Arg(0), &out)
 	}
@@ -255,41 +259,39 @@ func gcPolicy(fs *flag.FlagSet, percent int, limitMiB int64) (restore func()) {
 	}
 }
 
-// warningsOut lists every warning raised: the ledger's entries (open and
-// recent), those firing but not yet in it, and every other warning notified
-// during the run (the ledger keeps only open and recent entries in memory).
-func warningsOut(stack *ingest.Stack) []warningOut {
-	mon := stack.Monitor
-	out := []warningOut{}
-	seen := map[string]bool{}
-	add := func(w *warning.Warning, state string) {
-		ev := &w.Evidence
-		tickets := ev.Tickets
-		if tickets == nil {
-			tickets = []string{}
+// writeJSON writes o as the indented JSON object {"summary", "warnings",
+// "kpis"}, a warning at a time.
+func writeJSON(w *bufio.Writer, o *replayOutput) error {
+	part := func(prefix string, v any) error {
+		b, err := json.MarshalIndent(v, prefix, "  ")
+		if err == nil {
+			_, err = w.Write(b)
 		}
-		out = append(out, warningOut{ID: w.ID, Kind: string(w.Kind), Grade: w.Grade.String(), Key: w.Key.String(),
-			RaisedAt: w.RaisedAt.Format(time.RFC3339), Count: max(ev.Members, ev.Observed), Baseline: ev.Baseline,
-			Tickets: tickets, Rule: ev.Rule, State: state})
+		return err
 	}
-	for _, e := range mon.Ledger().Entries() {
-		seen[e.Warning.ID] = true
-		add(&e.Warning, string(e.State))
+	w.WriteString("{\n  \"summary\": ")
+	if err := part("  ", o.Summary); err != nil {
+		return err
 	}
-	for _, w := range mon.Active() {
-		if !seen[w.ID] {
-			seen[w.ID] = true
-			add(&w, string(warning.StateRaised))
-		}
+	w.WriteString(",\n  \"warnings\": [")
+	sep := "\n    "
+	err := o.Warnings.Each(func(l *ingest.Listed) error {
+		w.WriteString(sep)
+		sep = ",\n    "
+		return part("    ", warningOut(*l)) // the same fields, with JSON names
+	})
+	if err != nil {
+		return err
 	}
-	for _, w := range stack.Notified() {
-		if !seen[w.ID] {
-			seen[w.ID] = true
-			add(&w, "archived")
-		}
+	if o.Warnings.Len() > 0 {
+		w.WriteString("\n  ")
 	}
-	slices.SortStableFunc(out, func(a, b warningOut) int { return strings.Compare(a.RaisedAt, b.RaisedAt) })
-	return out
+	w.WriteString("],\n  \"kpis\": ")
+	if err := part("  ", o.KPIs); err != nil {
+		return err
+	}
+	_, err = w.WriteString("\n}\n")
+	return err
 }
 
 func scorecardOut(ctx context.Context, book *scoring.Book, scope, period string, sum ingest.Summary) (kpisOut, error) {
@@ -343,9 +345,13 @@ func writeText(w io.Writer, input string, o *replayOutput) error {
 	fmt.Fprintf(w, "  %d tickets taken in, %d actions applied, %d decisions re-made by the policy\n", s.Tickets, s.Actions, s.Superseded)
 	fmt.Fprintf(w, "  skipped %d: %d malformed, %d refused, %d on unknown tickets, %d duplicates\n", s.Skipped(), s.Malformed, s.Refused, s.Unknown, s.Duplicates)
 	fmt.Fprintf(w, "  forgotten %d closed and %d idle tickets\n", s.Closed, s.Expired)
-	fmt.Fprintf(w, "\nwarnings (%d):\n", len(o.Warnings))
-	for _, x := range o.Warnings {
-		fmt.Fprintf(w, "  %s  %-10s %-4s %s  count %d baseline %.2f  rule %s  %s\n", x.RaisedAt, x.Kind, x.Grade, x.Key, x.Count, x.Baseline, x.Rule, x.State)
+	fmt.Fprintf(w, "\nwarnings (%d):\n", o.Warnings.Len())
+	err := o.Warnings.Each(func(x *ingest.Listed) error {
+		_, err := fmt.Fprintf(w, "  %s  %-10s %-4s %s  count %d baseline %.2f  rule %s  %s\n", x.RaisedAt, x.Kind, x.Grade, x.Key, x.Count, x.Baseline, x.Rule, x.State)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	k := &o.KPIs
 	scope := k.Dimension

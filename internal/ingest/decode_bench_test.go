@@ -15,7 +15,6 @@ import (
 	"github.com/kesu-go/kesu/internal/ingest"
 	"github.com/kesu-go/kesu/internal/policyfile"
 	"github.com/kesu-go/kesu/scenario"
-	"github.com/kesu-go/kesu/warning"
 )
 
 var (
@@ -196,10 +195,10 @@ func BenchmarkCSVRead(b *testing.B) {
 
 // replayStack replays data through the carrier policy's stack as `kesu
 // replay` does, reading it with src, and returns the summary and the
-// warnings notified. The reader is "json" (the JSONL reader with
+// warnings it lists. The reader is "json" (the JSONL reader with
 // encoding/json only, as before the fast decoder), "fast" (the JSONL
 // reader) or "prefetch" (the JSONL reader through a Prefetch).
-func replayStack(tb testing.TB, data []byte, reader string) (ingest.Summary, []warning.Warning) {
+func replayStack(tb testing.TB, data []byte, reader string) (ingest.Summary, []ingest.Listed) {
 	ctx := context.Background()
 	pf, err := policyfile.Load("../../examples/policy/carrier.yaml")
 	if err != nil {
@@ -228,7 +227,23 @@ func replayStack(tb testing.TB, data []byte, reader string) (ingest.Summary, []w
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return sum, stack.Notified()
+	return sum, listWarnings(tb, stack)
+}
+
+// listWarnings returns every warning stack.Warnings lists.
+func listWarnings(tb testing.TB, stack *ingest.Stack) []ingest.Listed {
+	wl, err := stack.Warnings()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []ingest.Listed
+	if err := wl.Each(func(l *ingest.Listed) error { out = append(out, *l); return nil }); err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) != wl.Len() {
+		tb.Fatalf("Len %d, listed %d", wl.Len(), len(out))
+	}
+	return out
 }
 
 // BenchmarkReplayPrefetch replays the generated carrier stream through the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -48,9 +49,15 @@ type Stack struct {
 	Tickers    []kesu.Ticker
 
 	mu         sync.Mutex
-	seen       map[string]int         // warning id (told to scoring) → index in notified
+	open       map[string]int32       // warning id (told to scoring) → slot in kept, until archived
+	kept       []kept                 // the warnings notified and not yet archived (free slots have no id)
+	free       []int32                // free slots in kept
+	over       []int32                // slots of warnings resolved, archived once the ledger lets go of them
+	overMark   int                    // over's length at which it is swept
+	sweepMin   int                    // overMark's least value
+	ords       int                    // how many warnings were notified
 	recent     *[recentSlots]recentID // made at the first notice
-	notified   [][]kept               // chunks of keptChunk
+	arc        archive                // the warnings over (resolved)
 	actionErrs int64
 }
 
@@ -71,6 +78,12 @@ type StackConfig struct {
 	Dimensions []string
 	Periods    []scoring.PeriodKind
 	Logger     *slog.Logger
+	// Notifier, when set, is told every notice after the Stack.
+	Notifier warning.Notifier
+	// ArchiveDir is where the warnings that are over (resolved) are kept
+	// until Warnings lists them, in a temporary file that Close removes;
+	// empty keeps them in memory (encoded, about 100 bytes each).
+	ArchiveDir string
 	// Background runs the warning Monitor, the scoring Book and Sanctions
 	// as background observers (kesu.Config.Background): they see the
 	// events on a goroutine of their own while the engine goes on with the
@@ -81,7 +94,7 @@ type StackConfig struct {
 
 // NewStack builds the parts from cfg. Errors in the policy name file:line.
 func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
-	s := &Stack{Outages: new(warning.MemOutages), seen: map[string]int{}}
+	s := &Stack{Outages: new(warning.MemOutages), open: map[string]int32{}, overMark: 1024, sweepMin: 1024, arc: archive{dir: cfg.ArchiveDir}}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -119,7 +132,7 @@ func NewStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
 		s.Tickers = append(s.Tickers, hist)
 	}
 	opts := warning.Options{Config: wcfg, Journal: cfg.Journal, Customers: cfg.Customers, Outages: s.Outages,
-		Notifier: notifier{s}, NoRepeatNotices: true, Logger: log} // the notifier keeps the latest state of each warning
+		Notifier: notifier{s, cfg.Notifier}, NoRepeatNotices: true, Logger: log} // the notifier keeps the latest state of each warning
 	if s.Routing != nil && s.Routing.Calendar() != nil {
 		opts.Calendar = s.Routing.Calendar()
 	}
@@ -178,27 +191,6 @@ func (s *Stack) AfterTick(ctx context.Context, eng *kesu.Engine) {
 	}
 }
 
-// Notified returns every warning notified so far, in the order first
-// notified, each with its latest evidence. Unlike the ledger's in-memory
-// entries (open and recent only), it keeps every warning of the run, so it
-// keeps of each only what a replay prints: the id, kind, key, grade and
-// raise time, and of the evidence the members, observed count, baseline,
-// tickets and rule.
-func (s *Stack) Notified() []warning.Warning {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]warning.Warning, 0, len(s.seen))
-	for _, c := range s.notified {
-		for i := range c {
-			k := &c[i]
-			out = append(out, warning.Warning{ID: k.id, Kind: k.kind, Key: slices.Clone(k.key), Grade: k.grade, RaisedAt: k.raised,
-				Evidence: warning.Evidence{Members: k.members, Observed: k.observed, Baseline: k.baseline,
-					Tickets: slices.Clone(k.tickets), Rule: k.rule}})
-		}
-	}
-	return out
-}
-
 // DroppedActions returns how many Monitor actions could not be applied.
 func (s *Stack) DroppedActions() int64 {
 	s.mu.Lock()
@@ -206,49 +198,211 @@ func (s *Stack) DroppedActions() int64 {
 	return s.actionErrs
 }
 
-// notifier forwards new warnings to scoring.
-type notifier struct{ s *Stack }
+// notifier forwards new warnings to scoring and keeps what a replay lists
+// of every warning notified: the open ones in memory, the ones over in the
+// archive.
+type notifier struct {
+	s    *Stack
+	next warning.Notifier // StackConfig.Notifier
+}
 
 // Notify implements warning.Notifier.
 func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
+	s := n.s
 	for i := range notices {
 		w := &notices[i].Warning
-		n.s.mu.Lock()
-		ix, seen := n.s.lookup(w.ID)
+		s.mu.Lock()
+		ix, seen := s.lookup(w.ID)
 		if !seen {
-			ix = len(n.s.seen)
-			n.s.seen[w.ID] = ix
-			if ix%keptChunk == 0 {
-				n.s.notified = append(n.s.notified, make([]kept, 0, keptChunk))
-			}
-			c := &n.s.notified[ix/keptChunk]
-			*c = append(*c, kept{})
+			ix = s.slot()
+			s.open[w.ID] = ix
+			s.kept[ix].ord = s.ords
+			s.ords++
 		}
-		n.s.notified[ix/keptChunk][ix%keptChunk].set(w) // the latest evidence
-		n.s.remember(w.ID, ix)
-		n.s.mu.Unlock()
+		k := &s.kept[ix]
+		k.set(w) // the latest evidence
+		k.resolved = notices[i].Reason == "resolved"
+		if k.resolved && !k.listedOver {
+			k.listedOver = true
+			s.over = append(s.over, ix)
+		}
+		s.remember(w.ID, ix)
+		if len(s.over) >= s.overMark {
+			s.sweep()
+		}
+		s.mu.Unlock()
 		if seen {
 			continue
 		}
-		n.s.TellScoring(ctx, w)
+		s.TellScoring(ctx, w)
+	}
+	if n.next != nil {
+		return n.next.Notify(ctx, notices)
 	}
 	return nil
 }
 
+// Warnings lists every warning of the run, in raise-time order: the
+// ledger's entries (open and recent) in their state, those firing but not
+// yet in the ledger ("raised"), and every other warning notified
+// ("archived"); between warnings raised the same second, in that order,
+// then in the order entries, firing warnings and notices came. It reads the
+// Monitor and the Stack as they are: call it once the run is over. The
+// archived warnings are read back as the list is walked, so the list holds
+// only the open and recent ones in memory.
+func (s *Stack) Warnings() (*WarningList, error) {
+	wl := &WarningList{s: s, skip: map[string]bool{}}
+	add := func(w *warning.Warning, state string, group, ord int) {
+		wl.skip[w.ID] = true
+		k := kept{ord: ord}
+		k.set(w)
+		var l Listed
+		k.listed(&l, state)
+		wl.mem = append(wl.mem, listedAt{l, group, ord})
+	}
+	for i, e := range s.Monitor.Ledger().Entries() {
+		add(&e.Warning, string(e.State), 0, i)
+	}
+	for i, w := range s.Monitor.Active() {
+		if !wl.skip[w.ID] {
+			add(&w, string(warning.StateRaised), 1, i)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.kept {
+		if k := &s.kept[i]; k.id != "" && !wl.skip[k.id] {
+			var l Listed
+			k.listed(&l, stateArchived)
+			wl.mem = append(wl.mem, listedAt{l, 2, k.ord})
+		}
+	}
+	slices.SortFunc(wl.mem, func(a, b listedAt) int { return a.compare(b.l.RaisedAt, b.group, b.ord) })
+	wl.n = len(wl.mem)
+	err := s.arc.each(func(l *Listed, _ int) bool {
+		if !wl.skip[l.ID] {
+			wl.n++
+		}
+		return true
+	})
+	return wl, err
+}
+
+// Close releases the archive of warnings (its temporary file).
+func (s *Stack) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arc.close()
+}
+
+// WarningList is the list Stack.Warnings returns.
+type WarningList struct {
+	s    *Stack
+	mem  []listedAt      // the warnings in memory, sorted
+	skip map[string]bool // the ledger's and the firing warnings' ids
+	n    int
+}
+
+// listedAt is a warning in memory with its place among those raised the
+// same second: its group (0 ledger, 1 firing, 2 notified) and ordinal in it.
+type listedAt struct {
+	l          Listed
+	group, ord int
+}
+
+func (a *listedAt) compare(raised string, group, ord int) int {
+	if c := strings.Compare(a.l.RaisedAt, raised); c != 0 {
+		return c
+	}
+	if a.group != group {
+		return a.group - group
+	}
+	return a.ord - ord
+}
+
+// Len returns how many warnings the list holds.
+func (wl *WarningList) Len() int { return wl.n }
+
+// Each calls fn with each warning in order until fn returns an error,
+// which it returns. The Listed passed may be reused once fn returns.
+func (wl *WarningList) Each(fn func(*Listed) error) error {
+	s := wl.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := 0
+	var ferr error
+	err := s.arc.each(func(l *Listed, ord int) bool {
+		for ; i < len(wl.mem) && wl.mem[i].compare(l.RaisedAt, 2, ord) < 0; i++ {
+			if ferr = fn(&wl.mem[i].l); ferr != nil {
+				return false
+			}
+		}
+		if !wl.skip[l.ID] {
+			ferr = fn(l)
+		}
+		return ferr == nil
+	})
+	if err == nil {
+		err = ferr
+	}
+	for ; err == nil && i < len(wl.mem); i++ {
+		err = fn(&wl.mem[i].l)
+	}
+	return err
+}
+
+// sweep archives the resolved warnings the ledger let go of: their ids
+// are not notified again (see warning.Ledger.Holds). It runs when the list
+// of resolved warnings doubled, so that it costs O(1) a warning. The
+// caller holds mu.
+func (s *Stack) sweep() {
+	led := s.Monitor.Ledger()
+	keep := s.over[:0]
+	for _, ix := range s.over {
+		k := &s.kept[ix]
+		switch {
+		case !k.resolved: // notified again since (a recurrence)
+			k.listedOver = false
+		case led.Holds(k.id):
+			keep = append(keep, ix)
+		default:
+			var l Listed
+			k.listed(&l, stateArchived)
+			s.arc.add(&l, k.ord)
+			delete(s.open, k.id)
+			*k = kept{key: k.key[:0], tickets: k.tickets[:0]}
+			s.free = append(s.free, ix)
+		}
+	}
+	s.over = keep
+	s.overMark = 2*len(keep) + s.sweepMin
+}
+
+// slot returns a free slot in kept. The caller holds mu.
+func (s *Stack) slot() int32 {
+	if n := len(s.free); n > 0 {
+		ix := s.free[n-1]
+		s.free = s.free[:n-1]
+		return ix
+	}
+	s.kept = append(s.kept, kept{})
+	return int32(len(s.kept) - 1)
+}
+
 // recentSlots is the size of the Stack's direct-mapped cache of the
 // warnings notified lately: the open warnings are notified again and again
-// (repeat notices), each time with the same id string, so the cache finds
-// them by the string's address without hashing it or probing a map of
-// every warning of the run (1.5 MB; a province-year has a few thousand
-// warnings open at once).
+// (changed notices), each time with the same id string, so the cache finds
+// them by the string's address without hashing it or probing the map of
+// open warnings (1.5 MB; a province-year has a few thousand warnings open
+// at once).
 const recentSlots = 1 << 16
 
 // recentID is a cache slot: an id string's address and length, and the
-// warning's index in notified.
+// warning's slot in kept.
 type recentID struct {
 	p   uintptr
 	n   int
-	idx int
+	idx int32
 }
 
 func recentSlot(id string) (uintptr, int) {
@@ -256,24 +410,25 @@ func recentSlot(id string) (uintptr, int) {
 	return p, int((p>>4)^(p>>16)) & (recentSlots - 1)
 }
 
-// lookup returns the index in notified of warning id. The caller holds mu.
-func (s *Stack) lookup(id string) (int, bool) {
+// lookup returns the slot in kept of open warning id. The caller holds mu.
+func (s *Stack) lookup(id string) (int32, bool) {
 	if p, i := recentSlot(id); p != 0 && s.recent != nil {
 		if r := &s.recent[i]; r.p == p && r.n == len(id) {
 			// The address may be reused by another string once the
-			// monitor dropped this one: compare the ids (equal addresses
-			// compare at once).
-			if s.notified[r.idx/keptChunk][r.idx%keptChunk].id == id {
+			// monitor dropped this one, and the slot by another warning:
+			// compare the ids (equal addresses compare at once; a free
+			// slot has none).
+			if s.kept[r.idx].id == id {
 				return r.idx, true
 			}
 		}
 	}
-	ix, ok := s.seen[id]
+	ix, ok := s.open[id]
 	return ix, ok
 }
 
-// remember caches id's index. The caller holds mu.
-func (s *Stack) remember(id string, ix int) {
+// remember caches id's slot. The caller holds mu.
+func (s *Stack) remember(id string, ix int32) {
 	if p, i := recentSlot(id); p != 0 {
 		if s.recent == nil {
 			s.recent = new([recentSlots]recentID)
@@ -282,7 +437,9 @@ func (s *Stack) remember(id string, ix int) {
 	}
 }
 
-// kept is what the Stack keeps of a warning notified (see Notified).
+// kept is what the Stack keeps of a warning notified until it archives it:
+// what a replay lists of it (see Listed), its first-notified ordinal, and
+// whether it is resolved.
 type kept struct {
 	id, rule          string
 	kind              warning.Kind
@@ -292,11 +449,10 @@ type kept struct {
 	members, observed int
 	baseline          float64
 	tickets           []string
+	ord               int
+	resolved          bool // its latest notice said it was resolved
+	listedOver        bool // its slot is in Stack.over
 }
-
-// keptChunk is how many warnings a chunk of Stack.notified holds: the list
-// grows a chunk at a time, never copied.
-const keptChunk = 1024
 
 // set copies what k keeps of w, into k's own arrays (which nothing else
 // refers to): repeat notices allocate nothing.
@@ -308,6 +464,16 @@ func (k *kept) set(w *warning.Warning) {
 	k.id, k.rule, k.kind, k.grade, k.raised = w.ID, ev.Rule, w.Kind, w.Grade, w.RaisedAt
 	k.members, k.observed, k.baseline = ev.Members, ev.Observed, ev.Baseline
 	k.tickets = cloneInto(k.tickets, ev.Tickets)
+}
+
+// listed fills l with what a replay lists of k, in state.
+func (k *kept) listed(l *Listed, state string) {
+	*l = Listed{ID: k.id, Kind: string(k.kind), Grade: k.grade.String(), Key: k.key.String(),
+		RaisedAt: k.raised.Format(time.RFC3339), Count: max(k.members, k.observed), Baseline: k.baseline,
+		Tickets: slices.Clone(k.tickets), Rule: k.rule, State: state}
+	if l.Tickets == nil {
+		l.Tickets = []string{}
+	}
 }
 
 // TellScoring tells the Book and Sanctions about a warning raised (the

@@ -1,0 +1,16 @@
+package ingest
+
+// SetArchiveRunBytes makes s's archive of warnings write a run every n
+// encoded bytes, so that a short stream makes many runs.
+func SetArchiveRunBytes(s *Stack, n int) { s.arc.runBytes = n }
+
+// SetSweepMin makes s sweep its resolved warnings once n or more wait.
+func SetSweepMin(s *Stack, n int) { s.overMark, s.sweepMin = n, n }
+
+// ArchivedWarnings returns how many warnings s archived and in how many
+// runs.
+func ArchivedWarnings(s *Stack) (n, runs int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arc.n, len(s.arc.runs)
+}
