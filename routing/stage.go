@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -266,17 +267,14 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	for _, e := range d.Errors {
 		s.log.Warn("routing: rule expression failed; treated as not matching", "ticket", t.ID, "err", e)
 	}
-	var out []complaint.Event
-	if len(d.Tags) > 0 {
-		tags := make([]complaint.Tag, len(d.Tags))
-		for i, h := range d.Tags {
-			tags[i] = complaint.Tag{Name: h.Tag, Rule: h.Rule, At: in.Now}
-		}
-		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: tags})
-	}
 	if tagOnly {
-		return out, nil
+		if len(d.Tags) == 0 {
+			return nil, nil
+		}
+		return []complaint.Event{{Type: complaint.EventTagged, Tags: d.tags(in.Now, nil)}}, nil
 	}
+	// What the decision holds is worked out first, so that its events
+	// and what they point to take one allocation.
 	dispatch := full
 	if reroute && d.Queue != nil && d.Queue.ID != t.Queue && complaint.Can(t.Status, complaint.EventDispatched) &&
 		d.Dispatch.Tier.Rank() >= t.Tier.Rank() {
@@ -284,38 +282,87 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	}
 	assignee := t.Assignee
 	if dispatch {
-		disp := d.Dispatch
-		out = append(out, complaint.Event{Type: complaint.EventDispatched, Dispatch: &disp})
 		assignee = ""
 	}
-	if assignee == "" && d.Assignee != "" && (dispatch || t.Queue == d.Dispatch.Queue) {
-		out = append(out, complaint.Event{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}})
-	}
-	if d.Profile != nil && (full || (reroute && complaint.Can(t.Status, complaint.EventDeadlinesSet))) {
+	assign := assignee == "" && d.Assignee != "" && (dispatch || t.Queue == d.Dispatch.Queue)
+	var dl complaint.Deadlines
+	var dlErr error
+	deadlines := d.Profile != nil && (full || (reroute && complaint.Can(t.Status, complaint.EventDeadlinesSet)))
+	if deadlines {
 		from := in.Now
 		if (full || profiled) && !t.ReceivedAt.IsZero() {
 			from = t.ReceivedAt
 		}
-		dl, err := p.Deadlines(d.Profile, from)
-		if errors.Is(err, calendar.ErrNoData) {
+		dl, dlErr = p.Deadlines(d.Profile, from)
+		if dlErr != nil && !errors.Is(dlErr, calendar.ErrNoData) {
+			return nil, fmt.Errorf("routing: deadlines for %s (profile %s): %w", t.ID, d.Profile.ID, dlErr)
+		}
+		deadlines = dlErr != nil || full || dl != t.Deadlines
+	}
+	n := 0
+	for _, b := range [...]bool{len(d.Tags) > 0, dispatch, assign, deadlines} {
+		if b {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	buf := &decided{}
+	out := buf.events[:0:n]
+	if len(d.Tags) > 0 {
+		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: d.tags(in.Now, buf.tags[:0])})
+	}
+	if dispatch {
+		buf.dispatch = d.Dispatch
+		out = append(out, complaint.Event{Type: complaint.EventDispatched, Dispatch: &buf.dispatch})
+	}
+	if assign {
+		buf.assign = complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}
+		out = append(out, complaint.Event{Type: complaint.EventAssigned, Assign: &buf.assign})
+	}
+	if deadlines {
+		if dlErr != nil {
 			// Never lose the ticket for want of holiday data: take it without
 			// these deadlines, mark it, and say so loudly.
 			s.log.Error("routing: no calendar data for a deadline; ticket taken without deadlines — add the year's holiday data",
-				"ticket", t.ID, "profile", d.Profile.ID, "err", err)
+				"ticket", t.ID, "profile", d.Profile.ID, "err", dlErr)
 			if !t.HasTag(TagDeadlineUnknown) {
 				out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: []complaint.Tag{
 					{Name: TagDeadlineUnknown, Rule: "sla:" + d.Profile.ID, At: in.Now}}})
 			}
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("routing: deadlines for %s (profile %s): %w", t.ID, d.Profile.ID, err)
-		}
-		if full || dl != t.Deadlines {
-			out = append(out, complaint.Event{Type: complaint.EventDeadlinesSet, Deadlines: &dl})
+		} else {
+			buf.deadlines = dl
+			out = append(out, complaint.Event{Type: complaint.EventDeadlinesSet, Deadlines: &buf.deadlines})
 		}
 	}
+	if len(out) == 0 {
+		return nil, nil
+	}
 	return out, nil
+}
+
+// tags appends the decision's tags, dated at, to dst (a new slice when
+// they do not fit in its capacity).
+func (d *Decision) tags(at time.Time, dst []complaint.Tag) []complaint.Tag {
+	if cap(dst)-len(dst) < len(d.Tags) {
+		dst = slices.Grow(dst, len(d.Tags))
+	}
+	for _, h := range d.Tags {
+		dst = append(dst, complaint.Tag{Name: h.Tag, Rule: h.Rule, At: at})
+	}
+	return dst
+}
+
+// decided holds a decision's events and what they point to, in one
+// allocation: Decide's result is the caller's, and shares nothing with
+// another decision.
+type decided struct {
+	events    [4]complaint.Event
+	tags      [2]complaint.Tag
+	dispatch  complaint.Dispatch
+	assign    complaint.Assign
+	deadlines complaint.Deadlines
 }
 
 // TagDeadlineUnknown marks a ticket whose SLA deadlines could not be set
