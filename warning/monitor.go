@@ -102,6 +102,7 @@ type Monitor struct {
 	dueLive   int                         // due's length after its last compaction
 	idle      map[Kind][]idleAt           // min-heaps: when customer warnings may go idle
 	actions   []Action
+	actionsN  int // how many actions the last Actions returned: the next slice's capacity
 	lastSweep time.Time
 	now       time.Time // latest time seen
 }
@@ -124,6 +125,7 @@ type active struct {
 	fp         string    // w.Fingerprint (it never changes)
 	w          Warning
 	tag        string
+	rule       string // "warning/" + w.ID, the rule of the tags it puts on tickets (made at the first)
 }
 
 // idleAt is an entry of an idle heap: a may have been quiet for its
@@ -542,6 +544,7 @@ func (m *Monitor) Actions() []Action {
 	defer m.mu.Unlock()
 	out := m.actions
 	m.actions = nil
+	m.actionsN = len(out)
 	return out
 }
 
@@ -688,9 +691,17 @@ func (m *Monitor) tagTicket(a *active, id string, at time.Time) {
 	if a.tag == "" || id == "" {
 		return
 	}
+	if a.rule == "" {
+		a.rule = "warning/" + a.w.ID
+	}
+	if m.actions == nil {
+		// The slice is the caller's once Actions returns it: start the
+		// next at the last one's size rather than grow it from nothing.
+		m.actions = make([]Action, 0, max(m.actionsN, 16))
+	}
 	m.actions = append(m.actions, Action{Ticket: id, Event: complaint.Event{
 		Type: complaint.EventTagged, At: at, Text: a.w.Explanation,
-		Tags: []complaint.Tag{{Name: a.tag, Rule: "warning/" + a.w.ID, At: at}, {Name: TagWarned, Rule: "warning/" + a.w.ID, At: at}},
+		Tags: []complaint.Tag{{Name: a.tag, Rule: a.rule, At: at}, {Name: TagWarned, Rule: a.rule, At: at}},
 	}})
 }
 
