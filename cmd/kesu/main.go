@@ -23,7 +23,10 @@
 // prints the warnings raised and the scorecard of --period (default: the
 // year of the first row); --format json prints an object with a warnings
 // array (kind, grade, key, raised_at, count, baseline, tickets) and a kpis
-// object. Malformed rows are reported on standard error with their line
+// object. Warnings that are over wait for the listing in a temporary file
+// (in $TMPDIR, removed at the end; about 100 bytes a warning), so memory
+// does not grow with the warnings raised; the list is written a warning at
+// a time. Malformed rows are reported on standard error with their line
 // number and skipped, or stop the run with --strict; the summary counts
 // every row. A progress line is written on standard error when it is a
 // terminal. INPUT "-" is standard input. --gc-percent and --mem-limit-mib

@@ -248,8 +248,9 @@ func (n notifier) Notify(ctx context.Context, notices []warning.Notice) error {
 // ("archived"); between warnings raised the same second, in that order,
 // then in the order entries, firing warnings and notices came. It reads the
 // Monitor and the Stack as they are: call it once the run is over. The
-// archived warnings are read back as the list is walked, so the list holds
-// only the open and recent ones in memory.
+// archived warnings are read back (once here, to count them, and again as
+// the list is walked), so the list holds only the open and recent ones in
+// memory.
 func (s *Stack) Warnings() (*WarningList, error) {
 	wl := &WarningList{s: s, skip: map[string]bool{}}
 	add := func(w *warning.Warning, state string, group, ord int) {
