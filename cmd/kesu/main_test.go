@@ -137,3 +137,36 @@ func TestPluginCheckMissingBinary(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "launch")
 }
+
+// TestReplayJSONIsCanonical checks that the JSON written a warning at a
+// time is byte for byte what encoding/json writes for the whole object
+// (indented by two spaces), with no warnings and with many.
+func TestReplayJSONIsCanonical(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.jsonl")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	stream := filepath.Join(dir, "s.jsonl")
+	code, _, stderr := runKesu(t, "gen", "--days", "6", "--seed", "2", "--per-day", "400", "-o", stream)
+	require.Equal(t, 0, code, stderr)
+	for _, in := range []string{empty, stream} {
+		code, out, stderr := runKesu(t, "replay", "--policy", policy, "--format", "json", "--show-skips", "0", in)
+		require.Equal(t, 0, code, stderr)
+		var whole struct {
+			Summary  json.RawMessage `json:"summary"`
+			Warnings []warningOut    `json:"warnings"`
+			KPIs     json.RawMessage `json:"kpis"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &whole))
+		if in == stream {
+			require.Greater(t, len(whole.Warnings), 20, "warnings")
+		} else {
+			require.NotNil(t, whole.Warnings)
+			require.Empty(t, whole.Warnings)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		require.NoError(t, enc.Encode(whole))
+		require.Equal(t, buf.String(), out, filepath.Base(in))
+	}
+}
