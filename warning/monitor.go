@@ -100,6 +100,7 @@ type Monitor struct {
 	ofKind    map[Kind]map[string]*active // active by kind
 	due       noticeHeap                  // when each active warning next needs a notice
 	dueLive   int                         // due's length after its last compaction
+	dueBuf    []*active                   // notices' scratch list of the warnings due
 	idle      map[Kind][]idleAt           // min-heaps: when customer warnings may go idle
 	actions   []Action
 	actionsN  int // how many actions the last Actions returned: the next slice's capacity
@@ -768,7 +769,7 @@ func (m *Monitor) incidentFor(region, category string) *active {
 // looks only at the warnings the notice heap says are due.
 func (m *Monitor) notices(now time.Time) []Notice {
 	g := m.cfg.Grouping
-	var due []*active
+	due := m.dueBuf[:0]
 	n := now.UnixNano()
 	for len(m.due) > 0 && m.due[0].at <= n {
 		d := m.due.pop()
@@ -822,6 +823,8 @@ func (m *Monitor) notices(now time.Time) []Notice {
 		}
 		m.schedule(a)
 	}
+	clear(due)
+	m.dueBuf = due[:0]
 	return out
 }
 
