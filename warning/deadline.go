@@ -135,14 +135,18 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		return // alarms are rescheduled on resume
 	}
 	sh := d.shares()
+	start := st.received.Add(st.pausedD)
+	// start.Add(x).UnixNano() == from+x for every time short of the ±2⁶³ s
+	// where Add saturates.
+	from := start.UnixNano()
 	for i := range due {
 		if due[i].IsZero() || done[i] {
 			continue
 		}
-		allowed := due[i].Sub(st.received.Add(st.pausedD))
+		allowed := due[i].Sub(start)
 		for lv := int(st.fired[i]) + 1; lv <= lvSevere; lv++ {
-			at := st.received.Add(st.pausedD).Add(time.Duration(math.Round(sh[lv] * float64(allowed))))
-			d.push(alarm{at: at.UnixNano(), t: st, gen: st.gen, stage: uint8(i), level: uint8(lv)})
+			at := from + int64(time.Duration(math.Round(sh[lv]*float64(allowed))))
+			d.push(alarm{at: at, t: st, gen: st.gen, stage: uint8(i), level: uint8(lv)})
 		}
 	}
 }
@@ -187,10 +191,10 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 		if st == nil || st.gen != a.gen || st.paused || st.done[a.stage] || st.fired[a.stage] >= a.level {
 			continue
 		}
-		allowed := st.due[a.stage].Sub(st.received.Add(st.pausedD))
+		start := st.received.Add(st.pausedD)
+		allowed := st.due[a.stage].Sub(start)
 		share := sh[a.level]
 		if d.cal != nil {
-			start := st.received.Add(st.pausedD)
 			used, err1 := d.cal.WorkingDuration(start, now)
 			total, err2 := d.cal.WorkingDuration(start, st.due[a.stage])
 			if err1 == nil && err2 == nil && total > 0 {
