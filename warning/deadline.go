@@ -265,24 +265,28 @@ func (d *deadlines) compact() {
 	d.live = len(keep)
 }
 
+// push adds a to the heap. It sifts a hole up rather than swapping: the
+// same comparisons and the same layout as swapping, half the copying.
 func (d *deadlines) push(a alarm) {
 	if len(d.heap) >= 2*d.live+1024 {
 		d.compact()
 	}
 	d.heap = append(d.heap, a)
-	i := len(d.heap) - 1
+	h := d.heap
+	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !d.less(i, p) {
+		if !a.before(&h[p]) {
 			break
 		}
-		d.heap[i], d.heap[p] = d.heap[p], d.heap[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = a
 }
 
-func (d *deadlines) less(i, j int) bool {
-	a, b := d.heap[i], d.heap[j]
+// before is the heap order: by time, then ticket id, stage and level.
+func (a *alarm) before(b *alarm) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
@@ -307,21 +311,33 @@ func (d *deadlines) pop() alarm {
 	return top
 }
 
+// down sifts the alarm at i down to its place, moving a hole as push does:
+// each step compares the left child, then the right one, with the smaller
+// of the alarm and the left child, as a swapping sift-down would.
 func (d *deadlines) down(i int) {
 	h := d.heap
 	n := len(h)
+	if 2*i+1 >= n {
+		return // a leaf (or an empty heap)
+	}
+	x := h[i]
 	for {
-		l, r, s := 2*i+1, 2*i+2, i
-		if l < n && d.less(l, s) {
-			s = l
+		l := 2*i + 1
+		if l >= n {
+			break
 		}
-		if r < n && d.less(r, s) {
+		s, sa := i, &x
+		if h[l].before(sa) {
+			s, sa = l, &h[l]
+		}
+		if r := l + 1; r < n && h[r].before(sa) {
 			s = r
 		}
 		if s == i {
 			break
 		}
-		h[i], h[s] = h[s], h[i]
+		h[i] = h[s]
 		i = s
 	}
+	h[i] = x
 }
