@@ -45,6 +45,11 @@ type dlTicket struct {
 	customer string
 	region   string
 	category string
+	// succ is what tickets held for id at compaction seen, once the ticket
+	// closed: its alarms are checked against that, one look-up per closed
+	// ticket and compaction rather than one per alarm.
+	seen uint64
+	succ *dlTicket
 }
 
 type alarm struct {
@@ -69,6 +74,8 @@ type deadlines struct {
 	// when it grows past twice that, so it stays proportional to the open
 	// tickets' alarms, not to history.
 	live int
+	// compactions counts the compactions (dlTicket.seen).
+	compactions uint64
 }
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
@@ -239,19 +246,23 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 	}
 }
 
-// valid reports whether alarm a can still fire: its ticket is open, it
-// belongs to the ticket's current schedule and its stage is not done.
-func (d *deadlines) valid(a *alarm) bool {
-	st := d.ticketOf(a)
-	return st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level
-}
-
-// compact drops stale alarms and restores the heap order.
+// compact drops stale alarms and restores the heap order. An alarm stays
+// if it can still fire: its ticket (ticketOf) is open, it belongs to the
+// ticket's current schedule and its stage is not done.
 func (d *deadlines) compact() {
+	d.compactions++
 	keep := d.heap[:0]
 	for i := range d.heap {
-		if d.valid(&d.heap[i]) {
-			keep = append(keep, d.heap[i])
+		a := &d.heap[i]
+		st := a.t
+		if st.closed {
+			if st.seen != d.compactions {
+				st.seen, st.succ = d.compactions, d.tickets[st.id]
+			}
+			st = st.succ
+		}
+		if st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level {
+			keep = append(keep, *a)
 		}
 	}
 	clear(d.heap[len(keep):])
