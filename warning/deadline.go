@@ -45,6 +45,11 @@ type dlTicket struct {
 	customer string
 	region   string
 	category string
+	// succ is what tickets held for id at compaction seen, once the ticket
+	// closed: its alarms are checked against that, one look-up per closed
+	// ticket and compaction rather than one per alarm.
+	seen uint64
+	succ *dlTicket
 }
 
 type alarm struct {
@@ -69,6 +74,8 @@ type deadlines struct {
 	// when it grows past twice that, so it stays proportional to the open
 	// tickets' alarms, not to history.
 	live int
+	// compactions counts the compactions (dlTicket.seen).
+	compactions uint64
 }
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
@@ -135,14 +142,18 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		return // alarms are rescheduled on resume
 	}
 	sh := d.shares()
+	start := st.received.Add(st.pausedD)
+	// start.Add(x).UnixNano() == from+x for every time short of the ±2⁶³ s
+	// where Add saturates.
+	from := start.UnixNano()
 	for i := range due {
 		if due[i].IsZero() || done[i] {
 			continue
 		}
-		allowed := due[i].Sub(st.received.Add(st.pausedD))
+		allowed := due[i].Sub(start)
 		for lv := int(st.fired[i]) + 1; lv <= lvSevere; lv++ {
-			at := st.received.Add(st.pausedD).Add(time.Duration(math.Round(sh[lv] * float64(allowed))))
-			d.push(alarm{at: at.UnixNano(), t: st, gen: st.gen, stage: uint8(i), level: uint8(lv)})
+			at := from + int64(time.Duration(math.Round(sh[lv]*float64(allowed))))
+			d.push(alarm{at: at, t: st, gen: st.gen, stage: uint8(i), level: uint8(lv)})
 		}
 	}
 }
@@ -187,10 +198,10 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 		if st == nil || st.gen != a.gen || st.paused || st.done[a.stage] || st.fired[a.stage] >= a.level {
 			continue
 		}
-		allowed := st.due[a.stage].Sub(st.received.Add(st.pausedD))
+		start := st.received.Add(st.pausedD)
+		allowed := st.due[a.stage].Sub(start)
 		share := sh[a.level]
 		if d.cal != nil {
-			start := st.received.Add(st.pausedD)
 			used, err1 := d.cal.WorkingDuration(start, now)
 			total, err2 := d.cal.WorkingDuration(start, st.due[a.stage])
 			if err1 == nil && err2 == nil && total > 0 {
@@ -235,19 +246,23 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 	}
 }
 
-// valid reports whether alarm a can still fire: its ticket is open, it
-// belongs to the ticket's current schedule and its stage is not done.
-func (d *deadlines) valid(a *alarm) bool {
-	st := d.ticketOf(a)
-	return st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level
-}
-
-// compact drops stale alarms and restores the heap order.
+// compact drops stale alarms and restores the heap order. An alarm stays
+// if it can still fire: its ticket (ticketOf) is open, it belongs to the
+// ticket's current schedule and its stage is not done.
 func (d *deadlines) compact() {
+	d.compactions++
 	keep := d.heap[:0]
 	for i := range d.heap {
-		if d.valid(&d.heap[i]) {
-			keep = append(keep, d.heap[i])
+		a := &d.heap[i]
+		st := a.t
+		if st.closed {
+			if st.seen != d.compactions {
+				st.seen, st.succ = d.compactions, d.tickets[st.id]
+			}
+			st = st.succ
+		}
+		if st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level {
+			keep = append(keep, *a)
 		}
 	}
 	clear(d.heap[len(keep):])
@@ -261,24 +276,28 @@ func (d *deadlines) compact() {
 	d.live = len(keep)
 }
 
+// push adds a to the heap. It sifts a hole up rather than swapping: the
+// same comparisons and the same layout as swapping, half the copying.
 func (d *deadlines) push(a alarm) {
 	if len(d.heap) >= 2*d.live+1024 {
 		d.compact()
 	}
 	d.heap = append(d.heap, a)
-	i := len(d.heap) - 1
+	h := d.heap
+	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !d.less(i, p) {
+		if !a.before(&h[p]) {
 			break
 		}
-		d.heap[i], d.heap[p] = d.heap[p], d.heap[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = a
 }
 
-func (d *deadlines) less(i, j int) bool {
-	a, b := d.heap[i], d.heap[j]
+// before is the heap order: by time, then ticket id, stage and level.
+func (a *alarm) before(b *alarm) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
@@ -303,21 +322,33 @@ func (d *deadlines) pop() alarm {
 	return top
 }
 
+// down sifts the alarm at i down to its place, moving a hole as push does:
+// each step compares the left child, then the right one, with the smaller
+// of the alarm and the left child, as a swapping sift-down would.
 func (d *deadlines) down(i int) {
 	h := d.heap
 	n := len(h)
+	if 2*i+1 >= n {
+		return // a leaf (or an empty heap)
+	}
+	x := h[i]
 	for {
-		l, r, s := 2*i+1, 2*i+2, i
-		if l < n && d.less(l, s) {
-			s = l
+		l := 2*i + 1
+		if l >= n {
+			break
 		}
-		if r < n && d.less(r, s) {
+		s, sa := i, &x
+		if h[l].before(sa) {
+			s, sa = l, &h[l]
+		}
+		if r := l + 1; r < n && h[r].before(sa) {
 			s = r
 		}
 		if s == i {
 			break
 		}
-		h[i], h[s] = h[s], h[i]
+		h[i] = h[s]
 		i = s
 	}
+	h[i] = x
 }

@@ -1,0 +1,490 @@
+package warning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// refDeadlines is the deadline detector as it was before its heap was made
+// cheaper (commit 74b3095), kept verbatim but for the names and the
+// counters: the reference TestDeadlineHeapMatchesReference holds the
+// detector to, heap slot by heap slot.
+type refDeadlines struct {
+	cfg     *Config
+	cal     WorkingTime
+	tickets map[string]*refTicket
+	heap    []refAlarm
+	fp      []byte
+	live    int
+	// What a random history exercised.
+	compactions, deferrals, fires, foreign int
+}
+
+// refTicket is refDeadlines' dlTicket.
+type refTicket struct {
+	id       string
+	gen      uint32
+	paused   bool
+	closed   bool
+	received time.Time
+	pausedD  time.Duration
+	due      [nStages]time.Time
+	done     [nStages]bool
+	fired    [nStages]uint8
+	customer string
+	region   string
+	category string
+}
+
+// refAlarm is refDeadlines' alarm.
+type refAlarm struct {
+	at    int64
+	t     *refTicket
+	gen   uint32
+	stage uint8
+	level uint8
+}
+
+func (d *refDeadlines) shares() [4]float64 {
+	c := d.cfg.Deadline
+	return [4]float64{0, c.Countdown, c.Overdue, c.Severe}
+}
+
+func (d *refDeadlines) update(t *complaint.Ticket, m *Monitor) {
+	st := d.tickets[t.ID]
+	if !t.Open() {
+		if st != nil {
+			delete(d.tickets, t.ID)
+			st.closed = true
+			d.endAll(st, t.UpdatedAt, m)
+		}
+		return
+	}
+	var due [nStages]time.Time
+	due[stFirstContact], due[stReply], due[stResolve], due[stRegulator] = t.Deadlines.FirstContact, t.Deadlines.Reply, t.Deadlines.Resolve, t.Deadlines.Regulator
+	if ap := time.Duration(*d.cfg.Deadline.Appeal); ap > 0 && t.Kind == complaint.KindComplaint {
+		due[stAppeal] = t.ReceivedAt.Add(t.Paused + ap)
+	}
+	var done [nStages]bool
+	done[stFirstContact] = !t.FirstContactAt.IsZero()
+	done[stReply] = !t.RepliedAt.IsZero()
+	done[stResolve] = !t.ResolvedAt.IsZero()
+	done[stRegulator], done[stAppeal] = done[stResolve], done[stResolve]
+	paused := t.Status == complaint.StatusWaiting
+	if st == nil {
+		any := false
+		for i := range due {
+			any = any || (!due[i].IsZero() && !done[i])
+		}
+		if !any {
+			return
+		}
+		st = &refTicket{id: t.ID, received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
+		d.tickets[t.ID] = st
+	} else if st.due == due && st.done == done && st.paused == paused {
+		return
+	}
+	onlyDone := st.due == due && st.paused == paused
+	for i := range done {
+		if done[i] && !st.done[i] && st.fired[i] != lvNone {
+			d.fp = appendDeadlineFP(d.fp[:0], t.ID, i)
+			m.endFP(d.fp, t.UpdatedAt)
+		}
+		onlyDone = onlyDone && (done[i] || !st.done[i])
+	}
+	if onlyDone {
+		st.done = done
+		return
+	}
+	st.gen++
+	st.due, st.done, st.paused, st.pausedD = due, done, paused, t.Paused
+	if paused {
+		return
+	}
+	sh := d.shares()
+	for i := range due {
+		if due[i].IsZero() || done[i] {
+			continue
+		}
+		allowed := due[i].Sub(st.received.Add(st.pausedD))
+		for lv := int(st.fired[i]) + 1; lv <= lvSevere; lv++ {
+			at := st.received.Add(st.pausedD).Add(time.Duration(math.Round(sh[lv] * float64(allowed))))
+			d.push(refAlarm{at: at.UnixNano(), t: st, gen: st.gen, stage: uint8(i), level: uint8(lv)})
+		}
+	}
+}
+
+func (d *refDeadlines) endAll(st *refTicket, at time.Time, m *Monitor) {
+	for i := range nStages {
+		if st.fired[i] != lvNone {
+			d.fp = appendDeadlineFP(d.fp[:0], st.id, i)
+			m.endFP(d.fp, at)
+		}
+	}
+}
+
+func (d *refDeadlines) ticketOf(a *refAlarm) *refTicket {
+	if !a.t.closed {
+		return a.t
+	}
+	return d.tickets[a.t.id]
+}
+
+func (d *refDeadlines) tick(now time.Time, m *Monitor) {
+	n := now.UnixNano()
+	sh := d.shares()
+	for len(d.heap) > 0 && d.heap[0].at <= n {
+		a := d.pop()
+		st := d.ticketOf(&a)
+		if st == nil || st.gen != a.gen || st.paused || st.done[a.stage] || st.fired[a.stage] >= a.level {
+			continue
+		}
+		if st != a.t {
+			d.foreign++ // a closed ticket's alarm, taken by its reopened successor
+		}
+		allowed := st.due[a.stage].Sub(st.received.Add(st.pausedD))
+		share := sh[a.level]
+		if d.cal != nil {
+			start := st.received.Add(st.pausedD)
+			used, err1 := d.cal.WorkingDuration(start, now)
+			total, err2 := d.cal.WorkingDuration(start, st.due[a.stage])
+			if err1 == nil && err2 == nil && total > 0 {
+				if need := time.Duration(share * float64(total)); used < need {
+					a.at = now.Add(need - used).UnixNano()
+					d.deferrals++
+					d.push(a)
+					continue
+				}
+			}
+		}
+		st.fired[a.stage] = a.level
+		d.fires++
+		d.fire(a, st, allowed, share, now, m)
+	}
+}
+
+func (d *refDeadlines) fire(a refAlarm, st *refTicket, allowed time.Duration, share float64, now time.Time, m *Monitor) {
+	stage := stageNames[a.stage]
+	level := levelNames[a.level]
+	g := [...]Grade{GradeNone, GradeIV, GradeIII, GradeII}[a.level]
+	if a.stage == stRegulator || a.stage == stAppeal {
+		g--
+	}
+	key := NewKey("stage", stage, "ticket", st.id)
+	due := st.due[a.stage]
+	explain := "ticket " + st.id + " has used " + strconv.Itoa(int(share*100)) + "% of its " + formatDuration(allowed) +
+		" " + stage + " time (" + level + "; due " + due.Format(time.RFC3339) + ")"
+	if a.stage == stAppeal {
+		explain = "ticket " + st.id + " has been unresolved for " + strconv.Itoa(int(share*100)) + "% of the " +
+			formatDuration(allowed) + " after which the customer may appeal to the regulator (" + level + ")"
+	}
+	f := finding{kind: KindDeadline, key: key, fp: Fingerprint(KindDeadline, key), at: now, grade: g,
+		ev: Evidence{Window: formatDuration(allowed), From: st.received, To: due, Ratio: share,
+			Tickets: []string{st.id}, Members: 1, Rule: "deadline/" + level, Customers: 1},
+		explain: explain,
+		env:     GradeEnv{Customer: st.customer, Region: st.region, Category: st.category, Ratio: share}}
+	m.fire(&f)
+	if a.level == lvCountdown && st.customer != "" {
+		t := &complaint.Ticket{ID: st.id, Customer: st.customer, Region: st.region, Category: st.category}
+		m.esc.deadline(t, now, m)
+	}
+}
+
+func (d *refDeadlines) valid(a *refAlarm) bool {
+	st := d.ticketOf(a)
+	return st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level
+}
+
+func (d *refDeadlines) compact() {
+	d.compactions++
+	keep := d.heap[:0]
+	for i := range d.heap {
+		if d.valid(&d.heap[i]) {
+			keep = append(keep, d.heap[i])
+		}
+	}
+	clear(d.heap[len(keep):])
+	if cap(keep) > 4*len(keep)+1024 {
+		keep = append([]refAlarm(nil), keep...)
+	}
+	d.heap = keep
+	for i := len(keep)/2 - 1; i >= 0; i-- {
+		d.down(i)
+	}
+	d.live = len(keep)
+}
+
+func (d *refDeadlines) push(a refAlarm) {
+	if len(d.heap) >= 2*d.live+1024 {
+		d.compact()
+	}
+	d.heap = append(d.heap, a)
+	i := len(d.heap) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !d.less(i, p) {
+			break
+		}
+		d.heap[i], d.heap[p] = d.heap[p], d.heap[i]
+		i = p
+	}
+}
+
+func (d *refDeadlines) less(i, j int) bool {
+	a, b := d.heap[i], d.heap[j]
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	if a.t.id != b.t.id {
+		return a.t.id < b.t.id
+	}
+	if a.stage != b.stage {
+		return a.stage < b.stage
+	}
+	return a.level < b.level
+}
+
+func (d *refDeadlines) pop() refAlarm {
+	h := d.heap
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = refAlarm{}
+	d.heap = h[:n]
+	d.down(0)
+	d.live = min(d.live, n)
+	return top
+}
+
+func (d *refDeadlines) down(i int) {
+	h := d.heap
+	n := len(h)
+	for {
+		l, r, s := 2*i+1, 2*i+2, i
+		if l < n && d.less(l, s) {
+			s = l
+		}
+		if r < n && d.less(r, s) {
+			s = r
+		}
+		if s == i {
+			break
+		}
+		h[i], h[s] = h[s], h[i]
+		i = s
+	}
+}
+
+// shiftCalendar counts as working time only the hours 8:00–20:00 UTC of
+// every day but Sunday, so alarms are deferred overnight and over Sundays;
+// it fails for spans over 30 days (as a calendar without holiday data does).
+type shiftCalendar struct{}
+
+func (shiftCalendar) WorkingDuration(from, to time.Time) (time.Duration, error) {
+	if to.Sub(from) > 30*24*time.Hour {
+		return 0, errors.New("no holiday data")
+	}
+	var sum time.Duration
+	for t := from; t.Before(to); {
+		next := t.UTC().Truncate(time.Hour).Add(time.Hour)
+		if next.After(to) {
+			next = to
+		}
+		if h := t.UTC().Hour(); h >= 8 && h < 20 && t.UTC().Weekday() != time.Sunday {
+			sum += next.Sub(t)
+		}
+		t = next
+	}
+	return sum, nil
+}
+
+// TestDeadlineHeapMatchesReference drives the detector and refDeadlines
+// through the same random ticket histories (new tickets, deadlines set and
+// moved, stages completed and reopened, pauses, closes and reopens under
+// the same id, ticks) with and without a calendar that defers alarms, and
+// requires the same heap, slot by slot, after every step, and the same
+// warnings: the pop order, the compactions and the alarms a reopened ticket
+// inherits from its closed predecessor all depend on the heap's layout.
+func TestDeadlineHeapMatchesReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cal  WorkingTime
+		seed uint64
+	}{
+		{"wall", nil, 1},
+		{"calendar", shiftCalendar{}, 2},
+		{"calendar2", shiftCalendar{}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ref := runDeadlineHistory(t, tc.cal, tc.seed)
+			t.Logf("reference: %d compactions, %d fires, %d deferrals, %d alarms taken by a reopened successor (fired or deferred)",
+				ref.compactions, ref.fires, ref.deferrals, ref.foreign)
+			require.Positive(t, ref.compactions)
+			require.Positive(t, ref.fires)
+			require.Positive(t, ref.foreign)
+			if tc.cal != nil {
+				require.Positive(t, ref.deferrals)
+			}
+		})
+	}
+}
+
+// runDeadlineHistory runs one random history through a Monitor's detector
+// and refDeadlines (on a second Monitor) and compares them as it goes.
+func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadlines {
+	ctx := context.Background()
+	appeal := Duration(50 * time.Hour)
+	opts := Options{Config: Config{Deadline: DeadlineConfig{Appeal: &appeal}}, Calendar: cal}
+	m, err := NewMonitor(ctx, opts)
+	require.NoError(t, err)
+	mRef, err := NewMonitor(ctx, opts)
+	require.NoError(t, err)
+	ref := &refDeadlines{cfg: mRef.dl.cfg, cal: cal, tickets: map[string]*refTicket{}}
+	r := rand.New(rand.NewPCG(seed, 99))
+	base := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	now := base
+	// Times on a 15-minute grid, so that alarms of different tickets,
+	// stages and schedules fall on the same instant.
+	grid := func(d time.Duration) time.Time { return now.Add(d).Truncate(15 * time.Minute) }
+	hours := func(lo, hi int) time.Duration { return time.Duration(lo+r.IntN(hi-lo+1)) * time.Hour }
+	var tickets []*complaint.Ticket
+	setDeadlines := func(tk *complaint.Ticket) {
+		from := tk.ReceivedAt
+		if r.IntN(3) == 0 {
+			from = grid(0)
+		}
+		pick := func(lo, hi int) time.Time {
+			if r.IntN(6) == 0 {
+				return time.Time{}
+			}
+			return from.Add(hours(lo, hi))
+		}
+		tk.Deadlines = complaint.Deadlines{FirstContact: pick(1, 3), Reply: pick(2, 12), Resolve: pick(6, 48)}
+		if r.IntN(3) == 0 {
+			tk.Deadlines.Regulator = tk.Deadlines.Resolve // same instant as resolve: a tie between stages
+		} else if r.IntN(2) == 0 {
+			tk.Deadlines.Regulator = pick(24, 96)
+		}
+	}
+	check := func(step int) {
+		t.Helper()
+		require.Equal(t, len(ref.heap), len(m.dl.heap), "heap length, step %d", step)
+		require.Equal(t, ref.live, m.dl.live, "live, step %d", step)
+		for i := range ref.heap {
+			a, b := &ref.heap[i], &m.dl.heap[i]
+			if a.at != b.at || a.t.id != b.t.id || a.gen != b.gen || a.stage != b.stage || a.level != b.level ||
+				a.t.closed != b.t.closed {
+				t.Fatalf("step %d: heap slot %d: reference %d %s gen %d %d/%d closed %v, got %d %s gen %d %d/%d closed %v",
+					step, i, a.at, a.t.id, a.gen, a.stage, a.level, a.t.closed, b.at, b.t.id, b.gen, b.stage, b.level, b.t.closed)
+			}
+		}
+		if step%100 != 0 {
+			return
+		}
+		require.Equal(t, len(ref.tickets), len(m.dl.tickets), "tickets, step %d", step)
+		for id, a := range ref.tickets {
+			b := m.dl.tickets[id]
+			if b == nil || a.gen != b.gen || a.fired != b.fired || a.done != b.done || a.paused != b.paused {
+				t.Fatalf("step %d: ticket %s: reference %+v, got %+v", step, id, a, b)
+			}
+		}
+	}
+	const steps = 60000
+	for step := range steps {
+		switch op := r.IntN(100); {
+		case op < 8: // tick
+			now = now.Add(time.Duration(r.IntN(20)) * time.Minute)
+			m.dl.tick(now, m)
+			ref.tick(now, mRef)
+			sameList(t, fmt.Sprintf("actions, step %d", step), mRef.Actions(), m.Actions())
+		case op < 20 || len(tickets) == 0: // a new ticket
+			tk := &complaint.Ticket{ID: "T" + strconv.Itoa(len(tickets)), ReceivedAt: grid(0), Status: complaint.StatusHandling,
+				Kind: complaint.KindComplaint, Region: "gd.gz.th.s01", Category: "billing.dispute"}
+			if r.IntN(4) == 0 {
+				tk.Kind = complaint.KindConsultation // no appeal clock
+			}
+			if r.IntN(2) == 0 {
+				tk.Customer = fmt.Sprintf("C%03d", r.IntN(300))
+			}
+			setDeadlines(tk)
+			tickets = append(tickets, tk)
+			tk.UpdatedAt = now
+			m.dl.update(tk, m)
+			ref.update(tk, mRef)
+		default: // something happens to a ticket, recent ones more often
+			i := len(tickets) - 1 - min(len(tickets)-1, int(r.ExpFloat64()*60))
+			tk := tickets[i]
+			open := tk.Status.Open()
+			switch k := r.IntN(13); {
+			case !open && k < 4: // reopened (the same id), maybe with new deadlines
+				tk.Status, tk.ResolvedAt, tk.ClosedAt = complaint.StatusHandling, time.Time{}, time.Time{}
+				if r.IntN(2) == 0 {
+					setDeadlines(tk)
+				}
+			case !open:
+				continue // stays closed
+			case k == 0:
+				setDeadlines(tk)
+			case k == 1: // one deadline moved
+				tk.Deadlines.Resolve = tk.Deadlines.Resolve.Add(time.Duration(r.IntN(9)-4) * time.Hour)
+			case k == 2:
+				tk.FirstContactAt = now
+			case k == 3:
+				tk.RepliedAt = now
+			case k == 4: // a reply taken back
+				tk.RepliedAt = time.Time{}
+			case k == 5:
+				if tk.Status == complaint.StatusWaiting {
+					tk.Status = complaint.StatusHandling
+					tk.Paused += time.Duration(1+r.IntN(8)) * 15 * time.Minute
+				} else {
+					tk.Status = complaint.StatusWaiting
+				}
+			case k == 6:
+				tk.ResolvedAt, tk.Status = now, complaint.StatusResolved
+			case k == 7:
+				tk.ClosedAt, tk.Status = now, complaint.StatusClosed
+			case k == 8: // resolved while open (a stage done by its own clock)
+				tk.ResolvedAt = now
+			default: // an event that changes nothing the detector follows
+			}
+			tk.UpdatedAt = now
+			m.dl.update(tk, m)
+			ref.update(tk, mRef)
+		}
+		check(step)
+	}
+	for range 20 { // let every alarm come due
+		now = now.Add(24 * time.Hour)
+		m.dl.tick(now, m)
+		ref.tick(now, mRef)
+	}
+	check(steps)
+	sameList(t, "ledger entries", mRef.Ledger().Entries(), m.Ledger().Entries())
+	sameList(t, "active warnings", mRef.Active(), m.Active())
+	sameList(t, "actions", mRef.Actions(), m.Actions())
+	return ref
+}
+
+// sameList fails t at the first element where got differs from want (a
+// whole-list diff of thousands of warnings takes testify minutes).
+func sameList[T any](t *testing.T, what string, want, got []T) {
+	t.Helper()
+	for i := range min(len(want), len(got)) {
+		if !reflect.DeepEqual(want[i], got[i]) {
+			t.Fatalf("%s: element %d of %d: reference\n%+v\ngot\n%+v", what, i, len(want), want[i], got[i])
+		}
+	}
+	require.Equal(t, len(want), len(got), "%s: length", what)
+}
