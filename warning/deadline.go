@@ -36,7 +36,7 @@ type dlTicket struct {
 	id       string
 	gen      uint32
 	paused   bool
-	closed   bool // no longer in deadlines.tickets (its alarms look the id up)
+	closed   bool // no longer in deadlines.tickets: its alarms are dead
 	received time.Time
 	pausedD  time.Duration
 	due      [nStages]time.Time
@@ -45,11 +45,6 @@ type dlTicket struct {
 	customer string
 	region   string
 	category string
-	// succ is what tickets held for id at compaction seen, once the ticket
-	// closed: its alarms are checked against that, one look-up per closed
-	// ticket and compaction rather than one per alarm.
-	seen uint64
-	succ *dlTicket
 }
 
 type alarm struct {
@@ -74,8 +69,6 @@ type deadlines struct {
 	// when it grows past twice that, so it stays proportional to the open
 	// tickets' alarms, not to history.
 	live int
-	// compactions counts the compactions (dlTicket.seen).
-	compactions uint64
 }
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
@@ -178,14 +171,17 @@ func (d *deadlines) endAll(st *dlTicket, at time.Time, m *Monitor) {
 	}
 }
 
-// ticketOf returns the current state of a's ticket (nil when closed): a's
-// own unless the ticket closed since, and then whatever state its id has
-// now (a reopened ticket's).
+// ticketOf returns the state a's ticket had when a was set, or nil once
+// that ticket closed: a closed ticket's alarms die with it, and a reopened
+// ticket gets a schedule of its own. (Until 2026-11-23 a closed ticket's
+// alarm was checked against its reopened successor's state, and could
+// fire for it when their schedule generations happened to match, which
+// depended on whether a compaction had dropped it: see BENCHMARKS.md.)
 func (d *deadlines) ticketOf(a *alarm) *dlTicket {
-	if !a.t.closed {
-		return a.t
+	if a.t.closed {
+		return nil
 	}
-	return d.tickets[a.t.id]
+	return a.t
 }
 
 // tick raises every alarm due by now.
@@ -250,18 +246,10 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 // if it can still fire: its ticket (ticketOf) is open, it belongs to the
 // ticket's current schedule and its stage is not done.
 func (d *deadlines) compact() {
-	d.compactions++
 	keep := d.heap[:0]
 	for i := range d.heap {
 		a := &d.heap[i]
-		st := a.t
-		if st.closed {
-			if st.seen != d.compactions {
-				st.seen, st.succ = d.compactions, d.tickets[st.id]
-			}
-			st = st.succ
-		}
-		if st != nil && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level {
+		if st := a.t; !st.closed && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level {
 			keep = append(keep, *a)
 		}
 	}

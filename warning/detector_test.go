@@ -265,6 +265,36 @@ func TestDeadlineAlarms(t *testing.T) {
 	require.Empty(t, f.active(warning.KindDeadline))
 }
 
+// TestDeadlineReopenedTicketOwnSchedule closes a ticket and reopens it
+// with a new schedule of the same generation as one of the closed
+// ticket's: the closed ticket's alarms die with it, so the reopened ticket
+// warns on its own schedule only (before, the old countdown fired for it).
+func TestDeadlineReopenedTicketOwnSchedule(t *testing.T) {
+	off := warning.Duration(0)
+	f := newFeeder(t, warning.Options{Config: warning.Config{Deadline: warning.DeadlineConfig{Appeal: &off}}})
+	id := f.intake(t0, complaint.Intake{Category: "broadband.delay", Region: "gd.gz.th.s01", Customer: "C9"})
+	f.apply(id, complaint.Event{Type: complaint.EventAccepted, At: t0})
+	f.apply(id, complaint.Event{Type: complaint.EventDispatched, At: t0, Dispatch: &complaint.Dispatch{Unit: "u1"}})
+	f.apply(id, complaint.Event{Type: complaint.EventAssigned, At: t0, Assign: &complaint.Assign{Assignee: "a1"}})
+	deadline := func(at, due time.Time) {
+		f.apply(id, complaint.Event{Type: complaint.EventDeadlinesSet, At: at, Deadlines: &complaint.Deadlines{Resolve: due}})
+	}
+	deadline(t0, t0.Add(5*time.Hour))                      // schedule 1
+	deadline(t0.Add(30*time.Minute), t0.Add(10*time.Hour)) // schedule 2: countdown at 8 h
+	f.apply(id, complaint.Event{Type: complaint.EventResolved, At: t0.Add(time.Hour), Resolution: &complaint.Resolution{Outcome: "ok"}})
+	f.apply(id, complaint.Event{Type: complaint.EventReopened, At: t0.Add(2 * time.Hour)}) // its schedule 1
+	deadline(t0.Add(2*time.Hour), t0.Add(30*time.Hour))                                    // its schedule 2: countdown at 24 h
+	f.tick(t0.Add(8 * time.Hour))
+	require.Empty(t, f.active(warning.KindDeadline), "the closed ticket's countdown")
+	f.tick(t0.Add(24*time.Hour - time.Minute))
+	require.Empty(t, f.active(warning.KindDeadline))
+	f.tick(t0.Add(24 * time.Hour))
+	ws := f.active(warning.KindDeadline)
+	require.Len(t, ws, 1)
+	assert.Equal(t, "deadline/countdown", ws[0].Evidence.Rule)
+	assert.Contains(t, ws[0].Explanation, "30h")
+}
+
 func TestOutageCorrelation(t *testing.T) {
 	src := new(warning.MemOutages)
 	f := newFeeder(t, warning.Options{Outages: src})
