@@ -226,13 +226,20 @@ func TestRepeatContact(t *testing.T) {
 	assert.Equal(t, "broadband.delay", ws[0].Key.Get("category"))
 }
 
-func TestDeadlineAlarms(t *testing.T) {
+// assignedTicket returns a feeder without the appeal clock and a ticket
+// taken in, accepted, dispatched and assigned at t0.
+func assignedTicket(t *testing.T) (*feeder, string) {
 	off := warning.Duration(0)
 	f := newFeeder(t, warning.Options{Config: warning.Config{Deadline: warning.DeadlineConfig{Appeal: &off}}})
 	id := f.intake(t0, complaint.Intake{Category: "broadband.delay", Region: "gd.gz.th.s01", Customer: "C9"})
 	f.apply(id, complaint.Event{Type: complaint.EventAccepted, At: t0})
 	f.apply(id, complaint.Event{Type: complaint.EventDispatched, At: t0, Dispatch: &complaint.Dispatch{Unit: "u1"}})
 	f.apply(id, complaint.Event{Type: complaint.EventAssigned, At: t0, Assign: &complaint.Assign{Assignee: "a1"}})
+	return f, id
+}
+
+func TestDeadlineAlarms(t *testing.T) {
+	f, id := assignedTicket(t)
 	f.apply(id, complaint.Event{Type: complaint.EventDeadlinesSet, At: t0, Deadlines: &complaint.Deadlines{Resolve: t0.Add(10 * time.Hour)}})
 	stage := func() string {
 		ws := f.active(warning.KindDeadline)
@@ -270,12 +277,7 @@ func TestDeadlineAlarms(t *testing.T) {
 // ticket's: the closed ticket's alarms die with it, so the reopened ticket
 // warns on its own schedule only (before, the old countdown fired for it).
 func TestDeadlineReopenedTicketOwnSchedule(t *testing.T) {
-	off := warning.Duration(0)
-	f := newFeeder(t, warning.Options{Config: warning.Config{Deadline: warning.DeadlineConfig{Appeal: &off}}})
-	id := f.intake(t0, complaint.Intake{Category: "broadband.delay", Region: "gd.gz.th.s01", Customer: "C9"})
-	f.apply(id, complaint.Event{Type: complaint.EventAccepted, At: t0})
-	f.apply(id, complaint.Event{Type: complaint.EventDispatched, At: t0, Dispatch: &complaint.Dispatch{Unit: "u1"}})
-	f.apply(id, complaint.Event{Type: complaint.EventAssigned, At: t0, Assign: &complaint.Assign{Assignee: "a1"}})
+	f, id := assignedTicket(t)
 	deadline := func(at, due time.Time) {
 		f.apply(id, complaint.Event{Type: complaint.EventDeadlinesSet, At: at, Deadlines: &complaint.Deadlines{Resolve: due}})
 	}

@@ -21,6 +21,7 @@ func TestDetectorsUnderSynctest(t *testing.T) {
 		{"EscalationScore", TestEscalationScore},
 		{"RepeatContact", TestRepeatContact},
 		{"DeadlineAlarms", TestDeadlineAlarms},
+		{"DeadlineReopenedTicketOwnSchedule", TestDeadlineReopenedTicketOwnSchedule},
 		{"OutageCorrelation", TestOutageCorrelation},
 		{"TrendWeekOverWeek", TestTrendWeekOverWeek},
 		{"LedgerTransitionsAndReload", TestLedgerTransitionsAndReload},

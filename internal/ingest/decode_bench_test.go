@@ -199,21 +199,6 @@ func BenchmarkCSVRead(b *testing.B) {
 // encoding/json only, as before the fast decoder), "fast" (the JSONL
 // reader) or "prefetch" (the JSONL reader through a Prefetch).
 func replayStack(tb testing.TB, data []byte, reader string) (ingest.Summary, []ingest.Listed) {
-	ctx := context.Background()
-	pf, err := policyfile.Load("../../examples/policy/carrier.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	clock := new(ingest.Clock)
-	win := ingest.NewWindow(30 * 24 * time.Hour)
-	ids := new(ingest.IDs)
-	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
-	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
-		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
 	var src ingest.Reader = ingest.NewJSONL(bytes.NewReader(data))
 	switch reader {
 	case "json":
@@ -223,11 +208,45 @@ func replayStack(tb testing.TB, data []byte, reader string) (ingest.Summary, []i
 		defer p.Close()
 		src = p
 	}
+	sum, stack := replayThrough(tb, ingest.StackConfig{}, nil, src)
+	defer stack.Close()
+	return sum, listWarnings(tb, stack)
+}
+
+// replayThrough replays src through a stack made from cfg with the carrier
+// policy, as `kesu replay` does (prepare, when set, sees the stack first),
+// and returns the summary and the stack, ticked at the last row.
+func replayThrough(tb testing.TB, cfg ingest.StackConfig, prepare func(*ingest.Stack), src ingest.Reader) (ingest.Summary, *ingest.Stack) {
+	ctx := context.Background()
+	pf, err := policyfile.Load("../../examples/policy/carrier.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.Policy = pf
+	stack, err := ingest.NewStack(ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(stack)
+	}
+	clock := new(ingest.Clock)
+	win := ingest.NewWindow(30 * 24 * time.Hour)
+	ids := new(ingest.IDs)
+	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
+	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
+		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
 	sum, err := r.Run(ctx, src)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return sum, listWarnings(tb, stack)
+	if !sum.Last.IsZero() {
+		if err := eng.Tick(ctx, sum.Last); err != nil {
+			tb.Fatal(err)
+		}
+		stack.AfterTick(ctx, eng)
+	}
+	return sum, stack
 }
 
 // listWarnings returns every warning stack.Warnings lists.

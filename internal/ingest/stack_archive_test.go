@@ -3,7 +3,6 @@ package ingest_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -12,9 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/internal/ingest"
-	"github.com/kesu-go/kesu/internal/policyfile"
 	"github.com/kesu-go/kesu/scenario"
 	"github.com/kesu-go/kesu/scoring"
 	"github.com/kesu-go/kesu/warning"
@@ -86,25 +83,12 @@ func TestStackWarningsMatchReference(t *testing.T) {
 	var data bytes.Buffer
 	require.NoError(t, s.WriteJSONL(&data))
 
-	ctx := context.Background()
-	pf, err := policyfile.Load("../../examples/policy/carrier.yaml")
-	require.NoError(t, err)
 	ref := &noticeLog{last: map[string]warning.Warning{}}
-	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf, Notifier: ref, ArchiveDir: t.TempDir()})
-	require.NoError(t, err)
+	sum, stack := replayThrough(t, ingest.StackConfig{Notifier: ref, ArchiveDir: t.TempDir()}, func(s *ingest.Stack) {
+		ingest.SetArchiveRunBytes(s, 8<<10)
+		ingest.SetSweepMin(s, 1) // sweep at every notice of a warning resolved
+	}, ingest.NewJSONL(&data))
 	defer stack.Close()
-	ingest.SetArchiveRunBytes(stack, 8<<10)
-	ingest.SetSweepMin(stack, 1) // sweep at every notice of a warning resolved
-	clock := new(ingest.Clock)
-	win := ingest.NewWindow(30 * 24 * time.Hour)
-	ids := new(ingest.IDs)
-	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
-	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
-		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
-	sum, err := r.Run(ctx, ingest.NewJSONL(&data))
-	require.NoError(t, err)
-	require.NoError(t, eng.Tick(ctx, sum.Last))
-	stack.AfterTick(ctx, eng)
 
 	n, runs := ingest.ArchivedWarnings(stack)
 	require.Greater(t, n, 1000, "warnings archived")
@@ -116,7 +100,7 @@ func TestStackWarningsMatchReference(t *testing.T) {
 		require.Equal(t, want[i], got[i], "warning %d of %d", i, len(want))
 	}
 	// Each warning was told to scoring once, whatever its recurrences.
-	sc, err := stack.Book.Scorecard(ctx, "all", "", scoring.PeriodOf(scoring.Year, sum.First, stack.Book.Policy().Zone()), sum.Last, "warning_closure_rate")
+	sc, err := stack.Book.Scorecard(context.Background(), "all", "", scoring.PeriodOf(scoring.Year, sum.First, stack.Book.Policy().Zone()), sum.Last, "warning_closure_rate")
 	require.NoError(t, err)
 	require.Len(t, sc.Lines, 1)
 	require.Equal(t, int64(len(ref.order)), sc.Lines[0].Denominator, "warnings told to scoring")
