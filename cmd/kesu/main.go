@@ -30,7 +30,7 @@
 // number and skipped, or stop the run with --strict; the summary counts
 // every row. A progress line is written on standard error when it is a
 // terminal. INPUT "-" is standard input. --gc-percent and --mem-limit-mib
-// set the garbage collector's policy (by default 800 and 768 MiB unless
+// set the garbage collector's policy (by default 800 and 896 MiB unless
 // GOGC or GOMEMLIMIT is set: a province-year stays under 1 GB resident);
 // --cpuprofile, --memprofile and --trace write a CPU profile, a heap
 // profile and an execution trace for `go tool pprof` and `go tool trace`.
