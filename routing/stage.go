@@ -308,8 +308,7 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	if n == 0 {
 		return nil, nil
 	}
-	buf := &decided{}
-	out := buf.events[:0:n]
+	out, buf := newDecided(n)
 	if len(d.Tags) > 0 {
 		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: d.tags(in.Now, buf.tags[:0])})
 	}
@@ -354,15 +353,43 @@ func (d *Decision) tags(at time.Time, dst []complaint.Tag) []complaint.Tag {
 	return dst
 }
 
-// decided holds a decision's events and what they point to, in one
-// allocation: Decide's result is the caller's, and shares nothing with
-// another decision.
-type decided struct {
-	events    [4]complaint.Event
+// decidedPayloads are what a decision's events point to.
+type decidedPayloads struct {
 	tags      [2]complaint.Tag
 	dispatch  complaint.Dispatch
 	assign    complaint.Assign
 	deadlines complaint.Deadlines
+}
+
+// newDecided returns room for n events (1 to 4) and their payloads in one
+// allocation sized to n: Decide's result is the caller's, and shares
+// nothing with another decision.
+func newDecided(n int) ([]complaint.Event, *decidedPayloads) {
+	switch n {
+	case 1:
+		x := new(struct {
+			e [1]complaint.Event
+			p decidedPayloads
+		})
+		return x.e[:0], &x.p
+	case 2:
+		x := new(struct {
+			e [2]complaint.Event
+			p decidedPayloads
+		})
+		return x.e[:0], &x.p
+	case 3:
+		x := new(struct {
+			e [3]complaint.Event
+			p decidedPayloads
+		})
+		return x.e[:0], &x.p
+	}
+	x := new(struct {
+		e [4]complaint.Event
+		p decidedPayloads
+	})
+	return x.e[:0], &x.p
 }
 
 // TagDeadlineUnknown marks a ticket whose SLA deadlines could not be set
