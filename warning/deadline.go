@@ -171,17 +171,13 @@ func (d *deadlines) endAll(st *dlTicket, at time.Time, m *Monitor) {
 	}
 }
 
-// ticketOf returns the state a's ticket had when a was set, or nil once
-// that ticket closed: a closed ticket's alarms die with it, and a reopened
-// ticket gets a schedule of its own. (Until 2026-11-23 a closed ticket's
-// alarm was checked against its reopened successor's state, and could
-// fire for it when their schedule generations happened to match, which
-// depended on whether a compaction had dropped it: see BENCHMARKS.md.)
-func (d *deadlines) ticketOf(a *alarm) *dlTicket {
-	if a.t.closed {
-		return nil
-	}
-	return a.t
+// live reports whether a can still fire: its ticket is open (a closed
+// ticket's alarms die with it; a reopened ticket gets a schedule of its
+// own), a belongs to the ticket's current schedule, and its stage is
+// neither done nor already at a's level.
+func (a *alarm) live() bool {
+	st := a.t
+	return !st.closed && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level
 }
 
 // tick raises every alarm due by now.
@@ -190,8 +186,8 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 	sh := d.shares()
 	for len(d.heap) > 0 && d.heap[0].at <= n {
 		a := d.pop()
-		st := d.ticketOf(&a)
-		if st == nil || st.gen != a.gen || st.paused || st.done[a.stage] || st.fired[a.stage] >= a.level {
+		st := a.t
+		if !a.live() || st.paused {
 			continue
 		}
 		start := st.received.Add(st.pausedD)
@@ -242,14 +238,13 @@ func (d *deadlines) fire(a alarm, st *dlTicket, allowed time.Duration, share flo
 	}
 }
 
-// compact drops stale alarms and restores the heap order. An alarm stays
-// if it can still fire: its ticket (ticketOf) is open, it belongs to the
-// ticket's current schedule and its stage is not done.
+// compact drops the alarms that can no longer fire (live) and restores
+// the heap order.
 func (d *deadlines) compact() {
 	keep := d.heap[:0]
 	for i := range d.heap {
 		a := &d.heap[i]
-		if st := a.t; !st.closed && st.gen == a.gen && !st.done[a.stage] && st.fired[a.stage] < a.level {
+		if a.live() {
 			keep = append(keep, *a)
 		}
 	}
