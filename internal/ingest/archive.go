@@ -50,7 +50,6 @@ type archive struct {
 	runs []arcRun
 	buf  []byte   // the current run's records
 	refs []arcRef // the current run's records, in buf order
-	n    int      // records archived
 	err  error    // the first write error: kept, reported by list
 }
 
@@ -60,8 +59,8 @@ type arcRun struct {
 	data   []byte
 }
 
-// arcRef is a record in archive.buf: its offsets, and its sort key's
-// position (the raise time is the record's first field).
+// arcRef is a record in archive.buf: where it starts and ends (its sort
+// key, the raise time and ordinal, leads its body: keyOf).
 type arcRef struct {
 	off, end int32
 }
@@ -75,7 +74,6 @@ func (a *archive) add(l *Listed, ord int) {
 	off := len(a.buf)
 	a.buf = appendRecord(a.buf, l, ord)
 	a.refs = append(a.refs, arcRef{int32(off), int32(len(a.buf))})
-	a.n++
 	if len(a.buf) >= cmp.Or(a.runBytes, arcRunBytes) {
 		a.flush()
 	}

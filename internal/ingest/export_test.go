@@ -12,5 +12,8 @@ func SetSweepMin(s *Stack, n int) { s.overMark, s.sweepMin = n, n }
 func ArchivedWarnings(s *Stack) (n, runs int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.arc.n, len(s.arc.runs)
+	if err := s.arc.each(func(*Listed, int) bool { n++; return true }); err != nil {
+		panic(err)
+	}
+	return n, len(s.arc.runs)
 }
