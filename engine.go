@@ -34,6 +34,33 @@ type Stage interface {
 	Decide(ctx context.Context, in Input) ([]complaint.Event, error)
 }
 
+// AppendStage is a Stage that can write its decision into memory the
+// caller reuses instead of allocating it for every decision. DecideAppend
+// decides exactly as Decide does and appends the events to dst; their
+// payloads (Tags, Dispatch, Assign, Deadlines) may point into p. The caller
+// owns p and dst: once it is done with the events it reuses both for the
+// next decision, so it must copy whatever it keeps. A stage that needs more
+// payloads of a kind than p has room for allocates the rest.
+//
+// The engine calls DecideAppend instead of Decide when its store copies the
+// tickets and events it is given and keeps no reference to them (as the
+// replay window of kesu replay does): a decision then allocates nothing.
+// routing.Stage implements it.
+type AppendStage interface {
+	Stage
+	DecideAppend(ctx context.Context, in Input, dst []complaint.Event, p *Payloads) ([]complaint.Event, error)
+}
+
+// Payloads is room for the payloads of one decision's events, reused from
+// one decision to the next by the caller of an AppendStage: one of each
+// kind a routing decision makes, and the tags' array.
+type Payloads struct {
+	Tags      []complaint.Tag
+	Dispatch  complaint.Dispatch
+	Assign    complaint.Assign
+	Deadlines complaint.Deadlines
+}
+
 // StageFunc adapts a function to a Stage.
 type StageFunc func(ctx context.Context, in Input) ([]complaint.Event, error)
 
@@ -154,9 +181,12 @@ type Engine struct {
 	pmu     sync.Mutex
 	pending map[string]struct{} // tickets whose customer profile is still to be fetched
 
-	copier      copyStore // the store, when it copies tickets in and out
-	noCustomers bool      // no Config.Customers: every customer is unknown
-	bufs        sync.Pool // of *buffers
+	copier copyStore // the store, when it copies tickets in and out
+	// appendStages holds, by stage, the stage as an AppendStage when the
+	// store copies (copier) and the stage is one; nil otherwise.
+	appendStages []AppendStage
+	noCustomers  bool      // no Config.Customers: every customer is unknown
+	bufs         sync.Pool // of *buffers
 }
 
 // copyStore is implemented by stores that copy tickets in and out instead
@@ -182,7 +212,8 @@ type buffers struct {
 	evs              []complaint.Event
 	trigger          complaint.Event
 	in               complaint.Intake
-	act              payloads // the action's, copied
+	act              payloads   // the action's, copied
+	pays             []Payloads // by stage: an AppendStage's decision
 	cust             complaint.Customer
 }
 
@@ -258,7 +289,7 @@ func (e *Engine) getBuffers() *buffers {
 	if b, ok := e.bufs.Get().(*buffers); ok {
 		return b
 	}
-	return new(buffers)
+	return &buffers{pays: make([]Payloads, len(e.stages))}
 }
 
 // putBuffers returns b to the pool. What it still refers to (the last
@@ -314,6 +345,12 @@ func New(cfg Config) *Engine {
 	}
 	if c, ok := e.store.(copyStore); ok && c.CopiesTickets() {
 		e.copier = c
+	}
+	e.appendStages = make([]AppendStage, len(e.stages))
+	for k, s := range e.stages {
+		if as, ok := s.(AppendStage); ok && e.copier != nil {
+			e.appendStages[k] = as
+		}
 	}
 	if e.customers == nil {
 		e.noCustomers = true // every customer unknown: no lookups
@@ -557,8 +594,26 @@ func (e *Engine) run(ctx context.Context, b *buffers, t *complaint.Ticket, cust 
 	}
 	b.trigger = evs[len(evs)-1] // a copy: evs grows
 	trigger := &b.trigger
-	for _, s := range e.stages {
-		out, err := s.Decide(ctx, Input{Ticket: t, Customer: cust, Trigger: trigger, Now: now})
+	for k, s := range e.stages {
+		in := Input{Ticket: t, Customer: cust, Trigger: trigger, Now: now}
+		if as := e.appendStages[k]; as != nil {
+			// The store copies what it is given: the stage decides into
+			// evs and b's payloads, reused by the next decision.
+			n := len(evs)
+			out, err := as.DecideAppend(ctx, in, evs, &b.pays[k])
+			if err != nil {
+				return nil, fmt.Errorf("kesu: stage after %s on %s: %w", trigger.Type, t.ID, err)
+			}
+			evs = out
+			for i := n; i < len(evs); i++ {
+				fill(&evs[i])
+				if err := complaint.Apply(t, &evs[i]); err != nil {
+					return nil, fmt.Errorf("kesu: stage event %s on %s: %w", evs[i].Type, t.ID, err)
+				}
+			}
+			continue
+		}
+		out, err := s.Decide(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("kesu: stage after %s on %s: %w", trigger.Type, t.ID, err)
 		}

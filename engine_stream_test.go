@@ -138,3 +138,63 @@ func TestBackgroundObservers(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, workers*(2+urges), n, "received, accepted and the urges of every ticket")
 }
+
+// appendTagger is dispatchTagger as a kesu.AppendStage: its DecideAppend
+// writes the tag into the caller's Payloads; it counts the calls of each.
+type appendTagger struct{ decides, appends int }
+
+func (s *appendTagger) Decide(ctx context.Context, in kesu.Input) ([]complaint.Event, error) {
+	s.decides++
+	return dispatchTagger(ctx, in)
+}
+
+func (s *appendTagger) DecideAppend(_ context.Context, in kesu.Input, dst []complaint.Event, p *kesu.Payloads) ([]complaint.Event, error) {
+	s.appends++
+	if in.Trigger.Type != complaint.EventDispatched {
+		return dst, nil
+	}
+	p.Tags = append(p.Tags[:0], complaint.Tag{Name: "dispatched-" + in.Ticket.Unit, At: in.Now})
+	return append(dst, complaint.Event{Type: complaint.EventTagged, Tags: p.Tags}), nil
+}
+
+// TestAppendStage: over a store that copies (the replay window) the engine
+// decides through DecideAppend, reusing its Payloads, and stores and shows
+// the same as Decide over the memory store; over a store that keeps what
+// it is given it calls Decide.
+func TestAppendStage(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	mem, win := complaint.NewMemStore(), ingest.NewWindow(30*24*time.Hour)
+	var sa, sb appendTagger
+	var a, b seen
+	ea := kesu.New(kesu.Config{Store: mem, Now: now, Stages: []kesu.Stage{&sa}, Observers: []kesu.Observer{&a}})
+	eb := kesu.New(kesu.Config{Store: win, Now: now, Stages: []kesu.Stage{&sb}, Observers: []kesu.Observer{&b}})
+	in := complaint.Intake{ExternalID: "E1", Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"}
+	ta, err := ea.Intake(ctx, in)
+	require.NoError(t, err)
+	idb, err := eb.Take(ctx, in)
+	require.NoError(t, err)
+	for _, unit := range []string{"u1", "u2", "u3", "u4"} {
+		at = at.Add(time.Minute)
+		ev := complaint.Event{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: unit}}
+		_, err := ea.Apply(ctx, ta.ID, ev)
+		require.NoError(t, err)
+		require.NoError(t, eb.Act(ctx, idb, ev))
+	}
+	assert.Equal(t, a.out, b.out)
+	assert.Zero(t, sa.appends, "the memory store keeps what it is given: Decide")
+	assert.Positive(t, sa.decides)
+	assert.Zero(t, sb.decides, "the window copies: DecideAppend")
+	assert.Equal(t, sa.decides, sb.appends)
+	tb, err := win.Get(ctx, idb)
+	require.NoError(t, err)
+	stored, err := mem.Get(ctx, ta.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored, tb, "each decision's tag kept, though its Payloads were reused")
+	var names []string
+	for _, tg := range tb.Tags {
+		names = append(names, tg.Name)
+	}
+	assert.Equal(t, []string{"dispatched-u1", "dispatched-u2", "dispatched-u3", "dispatched-u4"}, names)
+}

@@ -238,3 +238,28 @@ func BenchmarkParseCarrier(b *testing.B) {
 		carrierPolicy(b)
 	}
 }
+
+// BenchmarkDecideAppend is BenchmarkDecide through DecideAppend, into one
+// reused Payloads and event slice (as the engine calls it over a store that
+// copies).
+func BenchmarkDecideAppend(b *testing.B) {
+	p := carrierPolicy(b)
+	now := time.Date(2025, 3, 3, 10, 0, 0, 0, p.loc)
+	cases := benchCases(now)
+	st := NewStage(p, Options{History: NewHistory(), Workload: NewWorkload()})
+	var pay kesu.Payloads
+	dst := make([]complaint.Event, 0, 8)
+	tk := new(complaint.Ticket)
+	tr := new(complaint.Event)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c := cases[i%len(cases)]
+		*tk = *c.t
+		*tr = complaint.Event{Type: complaint.EventAccepted}
+		if _, err := st.DecideAppend(context.Background(), kesu.Input{Ticket: tk, Customer: c.c, Trigger: tr, Now: now}, dst[:0], &pay); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

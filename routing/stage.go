@@ -48,6 +48,10 @@ type state struct {
 // Waiting and resuming need nothing from it: complaint.Apply shifts the
 // deadlines by the time spent waiting.
 //
+// It is also a kesu.AppendStage: over a store that copies what it is given
+// (the replay window), the engine has it decide into reused memory, so a
+// decision allocates nothing.
+//
 // Build it with NewStage. A Stage is safe for concurrent use; Swap replaces
 // its policy atomically while it runs (round-robin positions carry over for
 // queues that keep their id).
@@ -66,7 +70,10 @@ type scratch struct {
 	d  Decision
 }
 
-var _ kesu.Stage = (*Stage)(nil)
+var (
+	_ kesu.Stage       = (*Stage)(nil)
+	_ kesu.AppendStage = (*Stage)(nil)
+)
 
 // NewStage returns a Stage running p. p must not be nil.
 func NewStage(p *Policy, opt Options) *Stage {
@@ -225,9 +232,29 @@ func specificity(category string, skills []string) int {
 // deadlines-set), or an error when a deadline needs calendar data the
 // policy's calendar does not have (calendar.ErrNoData).
 func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, error) {
+	out, err := s.decide(in, nil, nil)
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, err
+}
+
+// DecideAppend implements kesu.AppendStage: the same decision as Decide,
+// its events appended to dst and their payloads in p (the tags in p.Tags'
+// array, grown when it is short), so that it allocates nothing once p's
+// arrays are large enough. The engine uses it when its store copies what it
+// is given.
+func (s *Stage) DecideAppend(_ context.Context, in kesu.Input, dst []complaint.Event, p *kesu.Payloads) ([]complaint.Event, error) {
+	return s.decide(in, dst, p)
+}
+
+// decide is Decide with the events appended to dst; with p nil they and
+// their payloads take one new allocation (Decide's result is the caller's),
+// otherwise the payloads go in p.
+func (s *Stage) decide(in kesu.Input, dst []complaint.Event, pay *kesu.Payloads) ([]complaint.Event, error) {
 	t := in.Ticket
 	if in.Trigger == nil || t == nil {
-		return nil, nil
+		return dst, nil
 	}
 	var full, reroute, tagOnly, assignOnly, profiled bool
 	switch in.Trigger.Type {
@@ -243,7 +270,7 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 		tagOnly = true
 	}
 	if !full && !reroute && !tagOnly && !assignOnly {
-		return nil, nil
+		return dst, nil
 	}
 	st := s.st.Load()
 	p := st.p
@@ -254,14 +281,19 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 		d.reset()
 		q, ok := p.queueID[t.Queue]
 		if !ok || t.Assignee != "" {
-			return nil, nil
+			return dst, nil
 		}
 		d.Queue = q
 		s.pick(st, q, q.Strategy, t, in.Customer, d)
 		if d.Assignee == "" {
-			return nil, nil
+			return dst, nil
 		}
-		return []complaint.Event{{Type: complaint.EventAssigned, Assign: &complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}}}, nil
+		a := &complaint.Assign{}
+		if pay != nil {
+			a = &pay.Assign
+		}
+		*a = complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}
+		return append(dst, complaint.Event{Type: complaint.EventAssigned, Assign: a}), nil
 	}
 	s.plan(st, sc, t, in.Customer, in.Now, d)
 	for _, e := range d.Errors {
@@ -269,9 +301,16 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 	}
 	if tagOnly {
 		if len(d.Tags) == 0 {
-			return nil, nil
+			return dst, nil
 		}
-		return []complaint.Event{{Type: complaint.EventTagged, Tags: d.tags(in.Now, nil)}}, nil
+		var tags []complaint.Tag
+		if pay != nil {
+			pay.Tags = d.tags(in.Now, pay.Tags[:0])
+			tags = slices.Clip(pay.Tags)
+		} else {
+			tags = d.tags(in.Now, nil)
+		}
+		return append(dst, complaint.Event{Type: complaint.EventTagged, Tags: tags}), nil
 	}
 	// What the decision holds is worked out first, so that its events
 	// and what they point to take one allocation.
@@ -306,19 +345,36 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 		}
 	}
 	if n == 0 {
-		return nil, nil
+		return dst, nil
 	}
-	out, buf := newDecided(n)
+	var (
+		out  []complaint.Event
+		tags []complaint.Tag
+		dsp  *complaint.Dispatch
+		asg  *complaint.Assign
+		dls  *complaint.Deadlines
+	)
+	if pay == nil {
+		var buf *decidedPayloads
+		out, buf = newDecided(n)
+		tags, dsp, asg, dls = buf.tags[:0], &buf.dispatch, &buf.assign, &buf.deadlines
+	} else {
+		out, tags, dsp, asg, dls = dst, pay.Tags[:0], &pay.Dispatch, &pay.Assign, &pay.Deadlines
+	}
 	if len(d.Tags) > 0 {
-		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: d.tags(in.Now, buf.tags[:0])})
+		tags = d.tags(in.Now, tags)
+		if pay != nil {
+			pay.Tags = tags
+		}
+		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: slices.Clip(tags)})
 	}
 	if dispatch {
-		buf.dispatch = d.Dispatch
-		out = append(out, complaint.Event{Type: complaint.EventDispatched, Dispatch: &buf.dispatch})
+		*dsp = d.Dispatch
+		out = append(out, complaint.Event{Type: complaint.EventDispatched, Dispatch: dsp})
 	}
 	if assign {
-		buf.assign = complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}
-		out = append(out, complaint.Event{Type: complaint.EventAssigned, Assign: &buf.assign})
+		*asg = complaint.Assign{Assignee: d.Assignee, Strategy: d.Strategy}
+		out = append(out, complaint.Event{Type: complaint.EventAssigned, Assign: asg})
 	}
 	if deadlines {
 		if dlErr != nil {
@@ -331,12 +387,9 @@ func (s *Stage) Decide(_ context.Context, in kesu.Input) ([]complaint.Event, err
 					{Name: TagDeadlineUnknown, Rule: "sla:" + d.Profile.ID, At: in.Now}}})
 			}
 		} else {
-			buf.deadlines = dl
-			out = append(out, complaint.Event{Type: complaint.EventDeadlinesSet, Deadlines: &buf.deadlines})
+			*dls = dl
+			out = append(out, complaint.Event{Type: complaint.EventDeadlinesSet, Deadlines: dls})
 		}
-	}
-	if len(out) == 0 {
-		return nil, nil
 	}
 	return out, nil
 }
