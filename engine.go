@@ -594,6 +594,22 @@ func (e *Engine) run(ctx context.Context, b *buffers, t *complaint.Ticket, cust 
 	}
 	b.trigger = evs[len(evs)-1] // a copy: evs grows
 	trigger := &b.trigger
+	if e.copier != nil {
+		// The store copies the ticket: its tags may grow in b's array
+		// (kept for the next run when it grows), not in a new one for
+		// every ticket taken in. A ticket left without tags keeps a nil
+		// Tags, as it would have.
+		if t.Tags == nil {
+			t.Tags = b.curTags[:0]
+		}
+		defer func() {
+			if len(t.Tags) == 0 {
+				t.Tags = nil
+			} else if cap(t.Tags) > cap(b.curTags) {
+				b.curTags = t.Tags[:0]
+			}
+		}()
+	}
 	for k, s := range e.stages {
 		in := Input{Ticket: t, Customer: cust, Trigger: trigger, Now: now}
 		if as := e.appendStages[k]; as != nil {

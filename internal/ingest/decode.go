@@ -38,6 +38,9 @@ type decoder struct {
 	// JSONL copies them out of the jsonLine.
 	in complaint.Intake
 	ev complaint.Event
+	// pay is where the item's event's payloads go (the JSONL's room, or
+	// the Prefetch slot's), nil for new ones.
+	pay *eventPayloads
 
 	zones    map[int]*time.Location
 	local    localZone
@@ -147,6 +150,36 @@ func (d *decoder) decode(line []byte, l *jsonLine) bool {
 		}
 	}
 	return true
+}
+
+// eventPayloads is room for what an item's event points to, reused from
+// row to row: a row's pointers are valid until the next Read.
+type eventPayloads struct {
+	dispatch   complaint.Dispatch
+	assign     complaint.Assign
+	deadlines  complaint.Deadlines
+	approval   complaint.Approval
+	escalation complaint.Escalation
+	resolution complaint.Resolution
+	visit      complaint.Visit
+	closing    complaint.Closing
+	merge      complaint.Merge
+}
+
+// room returns where the payloads of the event being read go: d.pay for
+// the item's event (top false), nil (new ones) for the jsonLine's own.
+func (d *decoder) room(top bool) *eventPayloads {
+	if top {
+		return nil
+	}
+	return d.pay
+}
+
+// reuse empties *p and returns p.
+func reuse[T any](p *T) *T {
+	var zero T
+	*p = zero
+	return p
 }
 
 // scanner reads JSON from b at i. Any problem sets bad; the methods then
@@ -727,55 +760,91 @@ func (d *decoder) eventField(s *scanner, k []byte, e *complaint.Event, set *uint
 	case "dispatch":
 		s.seen(set, fDispatch)
 		if !s.null() {
-			e.Dispatch = new(complaint.Dispatch)
+			if r := d.room(top); r != nil {
+				e.Dispatch = reuse(&r.dispatch)
+			} else {
+				e.Dispatch = new(complaint.Dispatch)
+			}
 			d.dispatch(s, e.Dispatch)
 		}
 	case "assign":
 		s.seen(set, fAssign)
 		if !s.null() {
-			e.Assign = new(complaint.Assign)
+			if r := d.room(top); r != nil {
+				e.Assign = reuse(&r.assign)
+			} else {
+				e.Assign = new(complaint.Assign)
+			}
 			d.assign(s, e.Assign)
 		}
 	case "deadlines":
 		s.seen(set, fDeadlines)
 		if !s.null() {
-			e.Deadlines = new(complaint.Deadlines)
+			if r := d.room(top); r != nil {
+				e.Deadlines = reuse(&r.deadlines)
+			} else {
+				e.Deadlines = new(complaint.Deadlines)
+			}
 			d.deadlines(s, e.Deadlines)
 		}
 	case "approval":
 		s.seen(set, fApproval)
 		if !s.null() {
-			e.Approval = new(complaint.Approval)
+			if r := d.room(top); r != nil {
+				e.Approval = reuse(&r.approval)
+			} else {
+				e.Approval = new(complaint.Approval)
+			}
 			d.approval(s, e.Approval)
 		}
 	case "escalation":
 		s.seen(set, fEscalation)
 		if !s.null() {
-			e.Escalation = new(complaint.Escalation)
+			if r := d.room(top); r != nil {
+				e.Escalation = reuse(&r.escalation)
+			} else {
+				e.Escalation = new(complaint.Escalation)
+			}
 			d.escalation(s, e.Escalation)
 		}
 	case "resolution":
 		s.seen(set, fResolution)
 		if !s.null() {
-			e.Resolution = new(complaint.Resolution)
+			if r := d.room(top); r != nil {
+				e.Resolution = reuse(&r.resolution)
+			} else {
+				e.Resolution = new(complaint.Resolution)
+			}
 			d.resolution(s, e.Resolution)
 		}
 	case "visit":
 		s.seen(set, fVisit)
 		if !s.null() {
-			e.Visit = new(complaint.Visit)
+			if r := d.room(top); r != nil {
+				e.Visit = reuse(&r.visit)
+			} else {
+				e.Visit = new(complaint.Visit)
+			}
 			d.visit(s, e.Visit)
 		}
 	case "closing":
 		s.seen(set, fClosing)
 		if !s.null() {
-			e.Closing = new(complaint.Closing)
+			if r := d.room(top); r != nil {
+				e.Closing = reuse(&r.closing)
+			} else {
+				e.Closing = new(complaint.Closing)
+			}
 			d.closing(s, e.Closing)
 		}
 	case "merge":
 		s.seen(set, fMerge)
 		if !s.null() {
-			e.Merge = new(complaint.Merge)
+			if r := d.room(top); r != nil {
+				e.Merge = reuse(&r.merge)
+			} else {
+				e.Merge = new(complaint.Merge)
+			}
 			d.merge(s, e.Merge)
 		}
 	default:

@@ -33,8 +33,10 @@ var ErrClosed = errors.New("ingest: reader closed")
 // After Close the source is no longer read.
 //
 // Read and Close are not safe for concurrent use; the row's pointers
-// (Intake, Event) are valid until the next Read, as for any Reader. The
-// batches are recycled: a steady stream allocates nothing here.
+// (Intake, Event, and the event's payloads) are valid until the next Read,
+// as for any Reader. The batches are recycled, and a JSONL source decodes
+// its events' payloads straight into them: a steady stream allocates
+// nothing here.
 type Prefetch struct {
 	src     Reader
 	full    chan *batch
@@ -60,6 +62,7 @@ type prefetched struct {
 	touched bool // the source filled row
 	in      complaint.Intake
 	ev      complaint.Event
+	pay     eventPayloads // the event's payloads, read straight into it from a JSONL
 	err     error
 }
 
@@ -131,8 +134,8 @@ func (p *Prefetch) run() {
 	jsonl, _ := p.src.(*JSONL)
 	if jsonl != nil {
 		// The JSONL decodes straight into the batch slots.
-		in, ev := jsonl.in, jsonl.ev
-		defer func() { jsonl.in, jsonl.ev = in, ev }()
+		in, ev, pay := jsonl.in, jsonl.ev, jsonl.pay
+		defer func() { jsonl.in, jsonl.ev, jsonl.pay = in, ev, pay }()
 	}
 	for {
 		var b *batch
@@ -149,7 +152,7 @@ func (p *Prefetch) run() {
 			}
 			s := &b.rows[b.n]
 			if jsonl != nil {
-				jsonl.in, jsonl.ev = &s.in, &s.ev
+				jsonl.in, jsonl.ev, jsonl.pay = &s.in, &s.ev, &s.pay
 			}
 			s.row = untouched
 			s.err = p.src.Read(&s.row)

@@ -27,7 +27,9 @@ type Row struct {
 // Reader reads the rows of a history one at a time. Read fills row and
 // returns nil, io.EOF at the end, a *RowError for a malformed row (the
 // reader can go on with the next row), or another error when the input
-// itself fails (it cannot). The row's pointers are valid until the next Read.
+// itself fails (it cannot). The row's pointers, and what its intake and
+// event point to (a JSONL reuses the payloads' room), are valid until the
+// next Read: copy what you keep.
 type Reader interface {
 	Read(row *Row) error
 }
@@ -69,15 +71,17 @@ type JSONL struct {
 	line int
 	buf  []byte
 	l    jsonLine
-	in   *complaint.Intake // where rows' intakes and events go (Prefetch
-	ev   *complaint.Event  // points them at its batch slots)
+	in   *complaint.Intake // where rows' intakes, events and the events'
+	ev   *complaint.Event  // payloads go (Prefetch points them at its
+	pay  *eventPayloads    // batch slots)
 	dec  *decoder
 	slow bool // tests: encoding/json only
 }
 
 // NewJSONL returns a JSONL reading r.
 func NewJSONL(r io.Reader) *JSONL {
-	return &JSONL{r: bufio.NewReaderSize(r, 64<<10), dec: newDecoder(), in: new(complaint.Intake), ev: new(complaint.Event)}
+	return &JSONL{r: bufio.NewReaderSize(r, 64<<10), dec: newDecoder(), in: new(complaint.Intake), ev: new(complaint.Event),
+		pay: new(eventPayloads)}
 }
 
 // jsonLine is the union of the two row shapes.
@@ -164,6 +168,7 @@ func trimEOL(b []byte) []byte {
 // (and for every malformed line) with encoding/json, which gives the
 // same row or the error it always gave.
 func (j *JSONL) parse(line []byte, row *Row) error {
+	j.dec.pay = j.pay
 	if j.slow || !j.dec.decode(line, &j.l) {
 		j.l = jsonLine{}
 		if err := json.Unmarshal(line, &j.l); err != nil {
