@@ -38,7 +38,8 @@ type Window struct {
 	mu      sync.Mutex
 	tickets map[string]int32 // ticket id → slot
 	ext     map[string]int32 // external id → slot
-	slots   []slot
+	pages   [][]slot // the slots, windowPage to a page: growing adds a page, never copies
+	nslots  int32
 	links   []link  // by slot: its place in the hour bucket of its UpdatedAt, for expiry
 	free    []int32 // slots of forgotten tickets
 	// hours holds the first slot of each hour's bucket (by UpdatedAt, in
@@ -57,6 +58,19 @@ type Window struct {
 type slot struct {
 	t    complaint.Ticket
 	tags []complaint.Tag // t.Tags' array, reused
+}
+
+// windowPage is how many slots a page of the Window holds: a large window
+// grows by pages, without the copy (and the two arrays at once) of a
+// growing slice.
+const (
+	windowPageBits = 10
+	windowPage     = 1 << windowPageBits
+)
+
+// at returns slot i.
+func (w *Window) at(i int32) *slot {
+	return &w.pages[i>>windowPageBits][i&(windowPage-1)]
 }
 
 // link places a slot in its hour's bucket, a list in no particular order
@@ -177,7 +191,7 @@ func (w *Window) unlink(i int32) {
 
 // link puts slot i in the bucket of its UpdatedAt's hour.
 func (w *Window) link(i int32) {
-	at := w.slots[i].t.UpdatedAt
+	at := w.at(i).t.UpdatedAt
 	l := &w.links[i]
 	l.sec, l.nsec = at.Unix(), int32(at.Nanosecond())
 	h := hourOf(l.sec)
@@ -193,7 +207,7 @@ func (w *Window) link(i int32) {
 // forget drops the ticket in slot i and keeps the slot for reuse.
 func (w *Window) forget(i int32) {
 	w.unlink(i)
-	s := &w.slots[i]
+	s := w.at(i)
 	delete(w.tickets, s.t.ID)
 	if s.t.ExternalID != "" {
 		delete(w.ext, s.t.ExternalID)
@@ -209,7 +223,7 @@ func (w *Window) forget(i int32) {
 // copyIn copies t into slot i, the tags into the slot's own array (a nil
 // Tags stays nil).
 func (w *Window) copyIn(i int32, t *complaint.Ticket) {
-	s := &w.slots[i]
+	s := w.at(i)
 	s.t = *t
 	if t.Tags != nil {
 		s.tags = append(s.tags[:0], t.Tags...)
@@ -226,7 +240,7 @@ func (w *Window) number(events []complaint.Event) {
 
 // find returns the slot of ticket id, or -1.
 func (w *Window) find(id string) int32 {
-	if i := w.last; i >= 0 && w.slots[i].t.ID == id {
+	if i := w.last; i >= 0 && w.at(i).t.ID == id {
 		return i
 	}
 	i, ok := w.tickets[id]
@@ -260,8 +274,11 @@ func (w *Window) Create(_ context.Context, t *complaint.Ticket, events []complai
 		i = w.free[n-1]
 		w.free = w.free[:n-1]
 	} else {
-		i = int32(len(w.slots))
-		w.slots = append(w.slots, slot{})
+		i = w.nslots
+		if int(i>>windowPageBits) == len(w.pages) {
+			w.pages = append(w.pages, make([]slot, windowPage))
+		}
+		w.nslots++
 		w.links = append(w.links, link{prev: -1, next: -1})
 	}
 	w.copyIn(i, t)
@@ -281,7 +298,7 @@ func (w *Window) Append(_ context.Context, t *complaint.Ticket, events []complai
 	if i < 0 {
 		return fmt.Errorf("ingest: ticket %s: %w", t.ID, complaint.ErrNotFound)
 	}
-	if v := w.slots[i].t.Version; v != t.Version-len(events) {
+	if v := w.at(i).t.Version; v != t.Version-len(events) {
 		return fmt.Errorf("ingest: ticket %s at version %d, not %d: %w", t.ID, v, t.Version-len(events), complaint.ErrConflict)
 	}
 	w.number(events)
@@ -290,7 +307,7 @@ func (w *Window) Append(_ context.Context, t *complaint.Ticket, events []complai
 		w.closed++
 		return nil
 	}
-	moved := !w.slots[i].t.UpdatedAt.Equal(t.UpdatedAt)
+	moved := !w.at(i).t.UpdatedAt.Equal(t.UpdatedAt)
 	w.copyIn(i, t)
 	if moved {
 		w.unlink(i)
@@ -308,7 +325,7 @@ func (w *Window) Get(_ context.Context, id string) (*complaint.Ticket, error) {
 	if i < 0 {
 		return nil, fmt.Errorf("ingest: ticket %s: %w", id, complaint.ErrNotFound)
 	}
-	return w.slots[i].t.Clone(), nil
+	return w.at(i).t.Clone(), nil
 }
 
 // GetInto copies the ticket with that id into dst, reusing *tags as the
@@ -322,7 +339,7 @@ func (w *Window) GetInto(_ context.Context, id string, dst *complaint.Ticket, ta
 	if i < 0 {
 		return fmt.Errorf("ingest: ticket %s: %w", id, complaint.ErrNotFound)
 	}
-	src := &w.slots[i].t
+	src := &w.at(i).t
 	*dst = *src
 	if src.Tags != nil {
 		*tags = append((*tags)[:0], src.Tags...)
@@ -352,7 +369,7 @@ func (w *Window) GetExternal(_ context.Context, externalID string) (*complaint.T
 	if !ok {
 		return nil, fmt.Errorf("ingest: external id %s: %w", externalID, complaint.ErrNotFound)
 	}
-	return w.slots[i].t.Clone(), nil
+	return w.at(i).t.Clone(), nil
 }
 
 // ticketState is what replay needs to know of a held ticket.
@@ -372,7 +389,7 @@ func (w *Window) state(externalID string) (string, ticketState, bool) {
 		return "", ticketState{}, false
 	}
 	w.last = i
-	t := &w.slots[i].t
+	t := &w.at(i).t
 	return t.ID, ticketState{t.Status, t.Unit, t.Assignee}, true
 }
 
@@ -387,7 +404,7 @@ func (w *Window) Find(_ context.Context, q complaint.Query) ([]*complaint.Ticket
 	w.mu.Lock()
 	var out []*complaint.Ticket
 	for _, i := range w.tickets {
-		if t := &w.slots[i].t; q.Match(t) {
+		if t := &w.at(i).t; q.Match(t) {
 			out = append(out, t.Clone())
 		}
 	}
