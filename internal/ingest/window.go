@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/idtab"
 )
 
 // ErrNotKept is returned by the Window store's reads of what it does not
@@ -36,12 +37,15 @@ type Window struct {
 	horizon time.Duration
 
 	mu      sync.Mutex
-	tickets map[string]int32 // ticket id → slot
-	ext     map[string]int32 // external id → slot
-	pages   [][]slot // the slots, windowPage to a page: growing adds a page, never copies
-	nslots  int32
-	links   []link  // by slot: its place in the hour bucket of its UpdatedAt, for expiry
-	free    []int32 // slots of forgotten tickets
+	tickets idtab.Table // ticket id → slot
+	ext     idtab.Table // external id → slot
+	// isID and isExt report whether a slot holds that ticket id or
+	// external id (made once: the tables compare through them).
+	isID, isExt func(int32, string) bool
+	pages       [][]slot // the slots, windowPage to a page: growing adds a page, never copies
+	nslots      int32
+	links       []link  // by slot: its place in the hour bucket of its UpdatedAt, for expiry
+	free        []int32 // slots of forgotten tickets
 	// hours holds the first slot of each hour's bucket (by UpdatedAt, in
 	// hours since the epoch); no bucket is older than minHour.
 	hours   map[int64]int32
@@ -92,15 +96,17 @@ var _ complaint.Store = (*Window)(nil)
 // NewWindow returns a Window forgetting open tickets idle for horizon
 // (at least a day).
 func NewWindow(horizon time.Duration) *Window {
-	return &Window{horizon: max(horizon, 24*time.Hour), tickets: map[string]int32{}, ext: map[string]int32{},
-		hours: map[int64]int32{}, minHour: math.MaxInt64, last: -1}
+	w := &Window{horizon: max(horizon, 24*time.Hour), hours: map[int64]int32{}, minHour: math.MaxInt64, last: -1}
+	w.isID = func(i int32, id string) bool { return w.at(i).t.ID == id }
+	w.isExt = func(i int32, id string) bool { return w.at(i).t.ExternalID == id }
+	return w
 }
 
 // Len returns how many tickets the window holds.
 func (w *Window) Len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.tickets)
+	return w.tickets.Len()
 }
 
 // Counts returns how many tickets were forgotten because they closed and
@@ -208,9 +214,13 @@ func (w *Window) link(i int32) {
 func (w *Window) forget(i int32) {
 	w.unlink(i)
 	s := w.at(i)
-	delete(w.tickets, s.t.ID)
+	if j, _, ok := w.tickets.Find(s.t.ID, idtab.Hash(s.t.ID), w.isID); ok {
+		w.tickets.Remove(j)
+	}
 	if s.t.ExternalID != "" {
-		delete(w.ext, s.t.ExternalID)
+		if j, _, ok := w.ext.Find(s.t.ExternalID, idtab.Hash(s.t.ExternalID), w.isExt); ok {
+			w.ext.Remove(j)
+		}
 	}
 	if w.last == i {
 		w.last = -1
@@ -243,7 +253,7 @@ func (w *Window) find(id string) int32 {
 	if i := w.last; i >= 0 && w.at(i).t.ID == id {
 		return i
 	}
-	i, ok := w.tickets[id]
+	_, i, ok := w.tickets.Find(id, idtab.Hash(id), w.isID)
 	if !ok {
 		return -1
 	}
@@ -256,11 +266,16 @@ func (w *Window) find(id string) int32 {
 func (w *Window) Create(_ context.Context, t *complaint.Ticket, events []complaint.Event) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.tickets[t.ID]; ok {
+	hid := idtab.Hash(t.ID)
+	at, _, ok := w.tickets.Find(t.ID, hid, w.isID)
+	if ok {
 		return fmt.Errorf("ingest: ticket %s: %w", t.ID, complaint.ErrDuplicate)
 	}
+	var hext uint32
+	var atExt int
 	if t.ExternalID != "" {
-		if _, ok := w.ext[t.ExternalID]; ok {
+		hext = idtab.Hash(t.ExternalID)
+		if atExt, _, ok = w.ext.Find(t.ExternalID, hext, w.isExt); ok {
 			return fmt.Errorf("ingest: external id %s: %w", t.ExternalID, complaint.ErrDuplicate)
 		}
 	}
@@ -283,9 +298,9 @@ func (w *Window) Create(_ context.Context, t *complaint.Ticket, events []complai
 	}
 	w.copyIn(i, t)
 	w.link(i)
-	w.tickets[t.ID] = i
+	w.tickets.Insert(at, hid, i)
 	if t.ExternalID != "" {
-		w.ext[t.ExternalID] = i
+		w.ext.Insert(atExt, hext, i)
 	}
 	return nil
 }
@@ -353,7 +368,7 @@ func (w *Window) GetInto(_ context.Context, id string, dst *complaint.Ticket, ta
 func (w *Window) HoldsExternal(externalID string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	_, ok := w.ext[externalID]
+	_, _, ok := w.ext.Find(externalID, idtab.Hash(externalID), w.isExt)
 	return ok
 }
 
@@ -365,7 +380,7 @@ func (w *Window) CopiesTickets() bool { return true }
 func (w *Window) GetExternal(_ context.Context, externalID string) (*complaint.Ticket, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	i, ok := w.ext[externalID]
+	_, i, ok := w.ext.Find(externalID, idtab.Hash(externalID), w.isExt)
 	if !ok {
 		return nil, fmt.Errorf("ingest: external id %s: %w", externalID, complaint.ErrNotFound)
 	}
@@ -384,7 +399,7 @@ type ticketState struct {
 func (w *Window) state(externalID string) (string, ticketState, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	i, ok := w.ext[externalID]
+	_, i, ok := w.ext.Find(externalID, idtab.Hash(externalID), w.isExt)
 	if !ok {
 		return "", ticketState{}, false
 	}
@@ -403,8 +418,8 @@ func (w *Window) Events(_ context.Context, id string) ([]complaint.Event, error)
 func (w *Window) Find(_ context.Context, q complaint.Query) ([]*complaint.Ticket, error) {
 	w.mu.Lock()
 	var out []*complaint.Ticket
-	for _, i := range w.tickets {
-		if t := &w.at(i).t; q.Match(t) {
+	for i := range w.nslots {
+		if t := &w.at(i).t; t.ID != "" && q.Match(t) {
 			out = append(out, t.Clone())
 		}
 	}

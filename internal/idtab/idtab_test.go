@@ -1,0 +1,110 @@
+package idtab
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTableMatchesMap runs random inserts, look-ups and removals against a
+// map, with the real hash and with a hash of a few values (long probe
+// runs that wrap around the array's end, the case removal must get right).
+func TestTableMatchesMap(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		hash func(string) uint32
+	}{
+		{"key", Hash},
+		{"few", func(id string) uint32 { return Hash(id)%7 | 0xfffffff0 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, 2))
+			var tab Table
+			var slots []string // slot → id ("" free)
+			ref := map[string]int32{}
+			is := func(s int32, id string) bool { return slots[s] == id }
+			for step := range 200_000 {
+				id := fmt.Sprintf("T%d", r.IntN(3000))
+				h := c.hash(id)
+				i, s, ok := tab.Find(id, h, is)
+				want, in := ref[id]
+				if ok != in || (ok && s != want) {
+					t.Fatalf("step %d: Find(%s) = %d, %v; want %d, %v", step, id, s, ok, want, in)
+				}
+				switch {
+				case !ok && r.IntN(2) == 0:
+					s := int32(len(slots))
+					slots = append(slots, id)
+					tab.Insert(i, h, s)
+					ref[id] = s
+				case ok && r.IntN(3) == 0:
+					tab.Remove(i)
+					slots[s] = ""
+					delete(ref, id)
+				}
+				if tab.Len() != len(ref) {
+					t.Fatalf("step %d: Len %d, want %d", step, tab.Len(), len(ref))
+				}
+			}
+			for id, s := range ref {
+				if _, got, ok := tab.Find(id, c.hash(id), is); !ok || got != s {
+					t.Fatalf("%s: %d, %v; want %d", id, got, ok, s)
+				}
+			}
+		})
+	}
+}
+
+// TestKey: short ids of one length never collide; the key is fixed.
+func TestKey(t *testing.T) {
+	seen := map[uint64]string{}
+	for i := range 100_000 {
+		id := fmt.Sprintf("X%07d", i)
+		k := Key(id)
+		if prev, ok := seen[k]; ok {
+			t.Fatalf("%s and %s share key %x", id, prev, k)
+		}
+		seen[k] = id
+	}
+	if Key("X00000001") != Key("X0000000"+"1") || Key("a") == Key("b") || Key("") == Key("\x00") {
+		t.Fatal("Key is not a function of the id's bytes and length")
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	const n = 200_000
+	var tab Table
+	slots := make([]string, n)
+	is := func(s int32, id string) bool { return slots[s] == id }
+	for s := range int32(n) {
+		id := fmt.Sprintf("X%08d", s)
+		slots[s] = id
+		i, _, _ := tab.Find(id, Hash(id), is)
+		tab.Insert(i, Hash(id), s)
+	}
+	m := make(map[string]int32, n)
+	for s, id := range slots {
+		m[id] = int32(s)
+	}
+	b.Run("table", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			id := slots[(i*7919)%n]
+			if _, _, ok := tab.Find(id, Hash(id), is); !ok {
+				b.Fatal(id)
+			}
+			i++
+		}
+	})
+	b.Run("baseline-map", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, ok := m[slots[(i*7919)%n]]; !ok {
+				b.Fatal(i)
+			}
+			i++
+		}
+	})
+}
