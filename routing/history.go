@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,25 +27,82 @@ const (
 	markEscalation
 )
 
+// mark is one contact, urge, reopen or escalation. It holds no pointer, so a
+// customer's marks are one pointer-free allocation the collector never
+// scans: the ticket is its ticketKey and the category the id of its
+// two-level truncation in History's category table (0 for the marks that
+// are not contacts: only contacts compare categories).
 type mark struct {
-	at     int64 // unix nanoseconds
+	at     int64  // unix nanoseconds
+	ticket uint64 // ticketKey of the ticket's id
+	cat    uint32 // History.cats id of complaint.Truncate(category, 2); contacts only
 	kind   markKind
-	ticket string
-	cat    string
 }
 
+// customerHistory is a customer's slot in History's slab.
 type customerHistory struct {
 	marks  []mark   // oldest first, at most HistoryMarks
-	open   []string // ids of the customer's open tickets
+	open   []uint64 // ticketKeys of the customer's open tickets
+	id     string   // the customer (the key of History.m), "" while free
 	queued int64    // when Tick looks at it next (its entry in the expiry heap); 0: none
+	gen    uint32   // incremented when the slot is freed: tells its old expiry entries apart
 }
 
-// expiry is an entry of History's expiry heap: when customer's history
-// next needs trimming or forgetting.
+// expiry is an entry of History's expiry heap: when the customer in slot
+// next needs trimming or forgetting. It is stale once the slot was freed
+// (gen moved on) or the customer was queued earlier (queued moved on).
 type expiry struct {
-	at int64
-	id string
-	ch *customerHistory
+	at   int64
+	slot int32
+	gen  uint32
+}
+
+// slabShift sets the size of History's slab chunks (4096 slots): chunks
+// never move, so growing the slab copies no customer.
+const slabShift = 12
+
+// Slots freed with at most this many marks' or open tickets' capacity keep
+// it for the next customer; larger slices are dropped.
+const keepMarks, keepOpen = 16, 4
+
+// ticketKey is the key History keeps of a ticket id instead of the string:
+// a fixed, deterministic 64-bit hash (no random seed, so a replay behaves
+// the same every run). The id is read 8 bytes at a time, each word mixed
+// into the state by MurmurHash3's 64-bit finaliser (a bijection), after the
+// length. Ids of up to 8 bytes of one length map to distinct keys; other
+// ids collide with probability about 2⁻⁶⁴ per pair. A key is only ever
+// compared with the keys of the same customer's marks and open tickets (at
+// most HistoryMarks and a few open ones), so over ten million look-ups the
+// chance that one counts wrong is below 10⁻¹⁰. The hash is not built to
+// resist ids crafted to collide: such a pair of one customer's tickets
+// would drop one contact or escalation from the other's counts, or one
+// open ticket from the customer's.
+func ticketKey(id string) uint64 {
+	h := fmix64(0x9e3779b97f4a7c15 ^ uint64(len(id)))
+	for len(id) >= 8 {
+		w := uint64(id[0]) | uint64(id[1])<<8 | uint64(id[2])<<16 | uint64(id[3])<<24 |
+			uint64(id[4])<<32 | uint64(id[5])<<40 | uint64(id[6])<<48 | uint64(id[7])<<56
+		h = fmix64(h ^ w)
+		id = id[8:]
+	}
+	if len(id) > 0 {
+		var w uint64
+		for i := len(id) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(id[i])
+		}
+		h = fmix64(h ^ w)
+	}
+	return h
+}
+
+// fmix64 is MurmurHash3's 64-bit finaliser, a bijection on uint64.
+func fmix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 // History is the index of each customer's recent history that tag and route
@@ -55,24 +113,87 @@ type expiry struct {
 // arrive and dropped by Tick once a customer has nothing recent and nothing
 // open, so memory is bounded by the active customers.
 //
+// Customers live in a slab of fixed-size chunks, found by a map from the
+// customer id to their slot; a mark is 24 bytes without pointers. Tickets
+// are kept as a 64-bit hash of their id (see ticketKey for the collision
+// risk) and categories as the id of their two-level truncation in a table
+// that grows with the distinct sub-categories seen (a taxonomy's worth).
+//
 // The zero value is not usable; call NewHistory. A History is safe for
 // concurrent use (Observe is called one at a time by the engine; Lookup may
 // run concurrently).
 type History struct {
-	mu  sync.RWMutex
-	m   map[string]*customerHistory
-	n   atomic.Int64
-	exp []expiry // min-heap by at: Tick looks only at what expired
+	mu   sync.RWMutex
+	m    map[string]int32    // customer → slot
+	slab [][]customerHistory // slot s is slab[s>>slabShift][s&(1<<slabShift-1)]
+	free []int32             // freed slots, reused last in first out
+	cats map[string]uint32   // complaint.Truncate(category, 2) → id (from 1)
+	n    atomic.Int64
+	exp  []expiry // min-heap by at: Tick looks only at what expired
 }
 
 // NewHistory returns an empty history index.
-func NewHistory() *History { return &History{m: map[string]*customerHistory{}} }
+func NewHistory() *History {
+	return &History{m: map[string]int32{}, cats: map[string]uint32{}}
+}
+
+// slot returns the customer in slot s.
+func (h *History) slot(s int32) *customerHistory {
+	return &h.slab[s>>slabShift][s&(1<<slabShift-1)]
+}
+
+// alloc returns a slot for customer id, a freed one if there is one.
+func (h *History) alloc(id string) (int32, *customerHistory) {
+	if n := len(h.free); n > 0 {
+		s := h.free[n-1]
+		h.free = h.free[:n-1]
+		ch := h.slot(s)
+		ch.id = id
+		return s, ch
+	}
+	n := len(h.slab)
+	if n == 0 || len(h.slab[n-1]) == 1<<slabShift {
+		h.slab = append(h.slab, make([]customerHistory, 0, 1<<slabShift))
+		n++
+	}
+	c := &h.slab[n-1]
+	*c = append(*c, customerHistory{id: id})
+	return int32((n-1)<<slabShift + len(*c) - 1), &(*c)[len(*c)-1]
+}
+
+// release frees slot s (its customer is forgotten), keeping small slices'
+// capacity for the next customer.
+func (h *History) release(s int32, ch *customerHistory) {
+	ch.marks, ch.open = ch.marks[:0], ch.open[:0]
+	if cap(ch.marks) > keepMarks {
+		ch.marks = nil
+	}
+	if cap(ch.open) > keepOpen {
+		ch.open = nil
+	}
+	ch.id, ch.queued = "", 0
+	ch.gen++
+	h.free = append(h.free, s)
+}
+
+// catID returns the id of code's two-level truncation, adding it to the
+// table if it is new.
+func (h *History) catID(code string) uint32 {
+	sub := complaint.Truncate(code, 2)
+	if c, ok := h.cats[sub]; ok {
+		return c
+	}
+	c := uint32(len(h.cats) + 1)
+	h.cats[strings.Clone(sub)] = c
+	return c
+}
 
 // Observe implements kesu.Observer. Only the events that add a mark
 // (received, urged, reopened, escalated) or open or close a ticket
 // (received, resolved, reopened) look the customer up; the others return at
 // once. It does not allocate once a customer's marks and open tickets fit
-// their slices.
+// their slices (a forgotten customer's slot and slices serve the next new
+// one).
 func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 	if t.Customer == "" {
 		return
@@ -96,43 +217,52 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		// most of a ticket's events cost nothing here.
 		return
 	}
+	tk := ticketKey(t.ID)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ch := h.m[t.Customer]
-	if ch == nil {
+	s, ok := h.m[t.Customer]
+	var ch *customerHistory
+	if ok {
+		ch = h.slot(s)
+	} else {
 		if k == 0 && !t.Open() {
 			return
 		}
-		ch = &customerHistory{}
-		h.m[t.Customer] = ch
+		s, ch = h.alloc(t.Customer)
+		h.m[t.Customer] = s
 		h.n.Add(1)
 	}
 	if k != 0 {
+		var cat uint32
+		if k == markContact {
+			cat = h.catID(t.Category)
+		}
 		ch.trim(at.UnixNano() - int64(HistoryWindow))
 		if len(ch.marks) == HistoryMarks {
 			ch.marks = slices.Delete(ch.marks, 0, 1)
 		}
-		ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: k, ticket: t.ID, cat: t.Category})
+		ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: k, ticket: tk, cat: cat})
 		if e.Type == complaint.EventReceived && t.Escalated {
-			ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: markEscalation, ticket: t.ID, cat: t.Category})
+			ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: markEscalation, ticket: tk})
 			if len(ch.marks) > HistoryMarks {
 				ch.marks = slices.Delete(ch.marks, 0, 1)
 			}
 		}
 	}
-	i := slices.Index(ch.open, t.ID)
+	i := slices.Index(ch.open, tk)
 	switch {
 	case t.Open() && i < 0:
-		ch.open = append(ch.open, t.ID)
+		ch.open = append(ch.open, tk)
 	case !t.Open() && i >= 0:
 		ch.open = slices.Delete(ch.open, i, i+1)
 	}
-	h.schedule(t.Customer, ch, e.At.UnixNano())
+	h.schedule(s, ch, e.At.UnixNano())
 }
 
-// schedule queues ch for the first Tick after its oldest mark left the
-// window (or, with no marks and no open ticket, the first Tick from now).
-func (h *History) schedule(id string, ch *customerHistory, now int64) {
+// schedule queues the customer in slot s for the first Tick after its
+// oldest mark left the window (or, with no marks and no open ticket, the
+// first Tick from now).
+func (h *History) schedule(s int32, ch *customerHistory, now int64) {
 	var at int64
 	switch {
 	case len(ch.marks) > 0 && ch.queued != 0:
@@ -156,7 +286,7 @@ func (h *History) schedule(id string, ch *customerHistory, now int64) {
 		return
 	}
 	ch.queued = at
-	h.exp = append(h.exp, expiry{at: at, id: id, ch: ch})
+	h.exp = append(h.exp, expiry{at: at, slot: s, gen: ch.gen})
 	for i := len(h.exp) - 1; i > 0; {
 		p := (i - 1) / 2
 		if h.exp[p].at <= h.exp[i].at {
@@ -171,7 +301,6 @@ func (h *History) popExpiry() expiry {
 	top := h.exp[0]
 	n := len(h.exp) - 1
 	h.exp[0] = h.exp[n]
-	h.exp[n] = expiry{}
 	h.exp = h.exp[:n]
 	for i := 0; ; {
 		l, r, m := 2*i+1, 2*i+2, i
@@ -207,15 +336,18 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 	if h == nil || customer == "" {
 		return v
 	}
+	tk := ticketKey(ticket)
+	sub := complaint.Truncate(category, 2)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	ch := h.m[customer]
-	if ch == nil {
+	s, ok := h.m[customer]
+	if !ok {
 		return v
 	}
+	ch := h.slot(s)
+	cat := h.cats[sub] // 0 (no contact's) if no contact had it
 	n := now.UnixNano()
 	d7, d30 := n-int64(7*24*time.Hour), n-int64(HistoryWindow)
-	sub := complaint.Truncate(category, 2)
 	for i := range ch.marks {
 		m := &ch.marks[i]
 		if m.at < d30 || m.at > n {
@@ -223,7 +355,7 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 		}
 		switch m.kind {
 		case markContact:
-			if m.ticket != ticket && complaint.Truncate(m.cat, 2) == sub {
+			if m.cat == cat && m.ticket != tk {
 				v.Contacts30d++
 				if m.at >= d7 {
 					v.Contacts7d++
@@ -234,13 +366,13 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 		case markReopen:
 			v.Reopens30d++
 		case markEscalation:
-			if m.ticket != ticket {
+			if m.ticket != tk {
 				v.Escalations++
 			}
 		}
 	}
 	for _, id := range ch.open {
-		if id != ticket {
+		if id != tk {
 			v.Open++
 		}
 	}
@@ -258,18 +390,19 @@ func (h *History) Tick(_ context.Context, now time.Time) error {
 	defer h.mu.Unlock()
 	for len(h.exp) > 0 && h.exp[0].at < n {
 		x := h.popExpiry()
-		if h.m[x.id] != x.ch || x.ch.queued != x.at {
+		ch := h.slot(x.slot)
+		if ch.gen != x.gen || ch.queued != x.at {
 			continue // stale: forgotten or rescheduled earlier
 		}
-		ch := x.ch
 		ch.queued = 0
 		ch.marks = slices.DeleteFunc(ch.marks, func(m mark) bool { return m.at < before })
 		if len(ch.marks) == 0 && len(ch.open) == 0 {
-			delete(h.m, x.id)
+			delete(h.m, ch.id)
+			h.release(x.slot, ch)
 			h.n.Add(-1)
 			continue
 		}
-		h.schedule(x.id, ch, n)
+		h.schedule(x.slot, ch, n)
 	}
 	return nil
 }
