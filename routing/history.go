@@ -29,12 +29,12 @@ const (
 
 // mark is one contact, urge, reopen or escalation. It holds no pointer, so a
 // customer's marks are one pointer-free allocation the collector never
-// scans: the ticket is its ticketKey and the category the id of its
+// scans: the ticket is its idKey and the category the id of its
 // two-level truncation in History's category table (0 for the marks that
 // are not contacts: only contacts compare categories).
 type mark struct {
 	at     int64  // unix nanoseconds
-	ticket uint64 // ticketKey of the ticket's id
+	ticket uint64 // idKey of the ticket's id
 	cat    uint32 // History.cats id of complaint.Truncate(category, 2); contacts only
 	kind   markKind
 }
@@ -42,7 +42,7 @@ type mark struct {
 // customerHistory is a customer's slot in History's slab.
 type customerHistory struct {
 	marks  []mark   // oldest first, at most HistoryMarks
-	open   []uint64 // ticketKeys of the customer's open tickets
+	open   []uint64 // idKeys of the customer's open tickets
 	id     string   // the customer (the key of History.m), "" while free
 	queued int64    // when Tick looks at it next (its entry in the expiry heap); 0: none
 	gen    uint32   // incremented when the slot is freed: tells its old expiry entries apart
@@ -65,8 +65,9 @@ const slabShift = 12
 // it for the next customer; larger slices are dropped.
 const keepMarks, keepOpen = 16, 4
 
-// ticketKey is the key History keeps of a ticket id instead of the string:
-// a fixed, deterministic 64-bit hash (no random seed, so a replay behaves
+// idKey is the key History keeps of a ticket id instead of the string, and
+// the hash its customer table probes by (customer ids are compared in full
+// there). It is a fixed, deterministic 64-bit hash (no random seed, so a replay behaves
 // the same every run). The id is read 8 bytes at a time, each word mixed
 // into the state by MurmurHash3's 64-bit finaliser (a bijection), after the
 // length. Ids of up to 8 bytes of one length map to distinct keys; other
@@ -77,7 +78,7 @@ const keepMarks, keepOpen = 16, 4
 // resist ids crafted to collide: such a pair of one customer's tickets
 // would drop one contact or escalation from the other's counts, or one
 // open ticket from the customer's.
-func ticketKey(id string) uint64 {
+func idKey(id string) uint64 {
 	h := fmix64(0x9e3779b97f4a7c15 ^ uint64(len(id)))
 	for len(id) >= 8 {
 		w := uint64(id[0]) | uint64(id[1])<<8 | uint64(id[2])<<16 | uint64(id[3])<<24 |
@@ -105,6 +106,86 @@ func fmix64(h uint64) uint64 {
 	return h
 }
 
+// custTable finds a customer's slot by id: open addressing with linear
+// probing over a power-of-two array of 8-byte entries, at most 3/4 full, so
+// it holds no pointer (the id it compares with is the slot's). An entry
+// holds the low 32 bits of the id's idKey, which choose its home and are
+// compared before the slot's id, and the slot plus one (0: empty).
+// Deletion shifts the entries after it back (no tombstones).
+type custTable struct {
+	ents []custEntry
+	n    int
+}
+
+type custEntry struct {
+	hash uint32
+	slot int32 // slot + 1; 0: empty
+}
+
+// find returns the index in t.ents of customer id (hash: its idKey's low
+// bits) and whether it is there; if not, the index is where it goes.
+func (h *History) find(id string, hash uint32) (int, bool) {
+	ents := h.tab.ents
+	if len(ents) == 0 {
+		return 0, false
+	}
+	mask := uint32(len(ents) - 1)
+	for i := hash & mask; ; i = (i + 1) & mask {
+		e := ents[i]
+		if e.slot == 0 {
+			return int(i), false
+		}
+		if e.hash == hash && h.slot(e.slot-1).id == id {
+			return int(i), true
+		}
+	}
+}
+
+// insert adds slot s under hash at index i (from find), growing the table
+// first if it would be more than 3/4 full.
+func (h *History) insert(i int, hash uint32, s int32) {
+	t := &h.tab
+	if 4*(t.n+1) > 3*len(t.ents) {
+		old := t.ents
+		t.ents = make([]custEntry, max(64, 2*len(old)))
+		mask := uint32(len(t.ents) - 1)
+		for _, e := range old {
+			if e.slot == 0 {
+				continue
+			}
+			j := e.hash & mask
+			for t.ents[j].slot != 0 {
+				j = (j + 1) & mask
+			}
+			t.ents[j] = e
+		}
+		j := hash & mask
+		for t.ents[j].slot != 0 {
+			j = (j + 1) & mask
+		}
+		i = int(j)
+	}
+	t.ents[i] = custEntry{hash: hash, slot: s + 1}
+	t.n++
+}
+
+// remove empties index i of the table and moves back the entries of its
+// probe run that may no longer be found past the hole.
+func (t *custTable) remove(i int) {
+	mask := len(t.ents) - 1
+	for j := (i + 1) & mask; t.ents[j].slot != 0; j = (j + 1) & mask {
+		home := int(t.ents[j].hash) & mask
+		// The entry at j can fill the hole at i unless its home lies
+		// cyclically in (i, j]: then it must stay after its home.
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			t.ents[i] = t.ents[j]
+			i = j
+		}
+	}
+	t.ents[i] = custEntry{}
+	t.n--
+}
+
 // History is the index of each customer's recent history that tag and route
 // expressions read (history.*): a projection of the event log kept as a
 // kesu.Observer, never a store scan. It keeps, per customer, the contacts,
@@ -114,8 +195,8 @@ func fmix64(h uint64) uint64 {
 // open, so memory is bounded by the active customers.
 //
 // Customers live in a slab of fixed-size chunks, found by a map from the
-// customer id to their slot; a mark is 24 bytes without pointers. Tickets
-// are kept as a 64-bit hash of their id (see ticketKey for the collision
+// customer id to their slot (a pointer-free hash table); a mark is 24 bytes without pointers. Tickets
+// are kept as a 64-bit hash of their id (see idKey for the collision
 // risk) and categories as the id of their two-level truncation in a table
 // that grows with the distinct sub-categories seen (a taxonomy's worth).
 //
@@ -124,7 +205,7 @@ func fmix64(h uint64) uint64 {
 // run concurrently).
 type History struct {
 	mu   sync.RWMutex
-	m    map[string]int32    // customer → slot
+	tab  custTable           // customer → slot
 	slab [][]customerHistory // slot s is slab[s>>slabShift][s&(1<<slabShift-1)]
 	free []int32             // freed slots, reused last in first out
 	cats map[string]uint32   // complaint.Truncate(category, 2) → id (from 1)
@@ -134,7 +215,7 @@ type History struct {
 
 // NewHistory returns an empty history index.
 func NewHistory() *History {
-	return &History{m: map[string]int32{}, cats: map[string]uint32{}}
+	return &History{cats: map[string]uint32{}}
 }
 
 // slot returns the customer in slot s.
@@ -217,19 +298,21 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		// most of a ticket's events cost nothing here.
 		return
 	}
-	tk := ticketKey(t.ID)
+	tk := idKey(t.ID)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s, ok := h.m[t.Customer]
+	ck := uint32(idKey(t.Customer))
+	var s int32
 	var ch *customerHistory
-	if ok {
+	if i, ok := h.find(t.Customer, ck); ok {
+		s = h.tab.ents[i].slot - 1
 		ch = h.slot(s)
 	} else {
 		if k == 0 && !t.Open() {
 			return
 		}
 		s, ch = h.alloc(t.Customer)
-		h.m[t.Customer] = s
+		h.insert(i, ck, s)
 		h.n.Add(1)
 	}
 	if k != 0 {
@@ -336,15 +419,15 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 	if h == nil || customer == "" {
 		return v
 	}
-	tk := ticketKey(ticket)
+	ck, tk := uint32(idKey(customer)), idKey(ticket)
 	sub := complaint.Truncate(category, 2)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	s, ok := h.m[customer]
+	i, ok := h.find(customer, ck)
 	if !ok {
 		return v
 	}
-	ch := h.slot(s)
+	ch := h.slot(h.tab.ents[i].slot - 1)
 	cat := h.cats[sub] // 0 (no contact's) if no contact had it
 	n := now.UnixNano()
 	d7, d30 := n-int64(7*24*time.Hour), n-int64(HistoryWindow)
@@ -397,7 +480,8 @@ func (h *History) Tick(_ context.Context, now time.Time) error {
 		ch.queued = 0
 		ch.marks = slices.DeleteFunc(ch.marks, func(m mark) bool { return m.at < before })
 		if len(ch.marks) == 0 && len(ch.open) == 0 {
-			delete(h.m, ch.id)
+			i, _ := h.find(ch.id, uint32(idKey(ch.id)))
+			h.tab.remove(i)
 			h.release(x.slot, ch)
 			h.n.Add(-1)
 			continue

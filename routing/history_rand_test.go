@@ -44,6 +44,9 @@ func TestHistoryMatchesReference(t *testing.T) {
 	for seed := range rounds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 0x6b657375))
 		customers := 2 + rng.IntN(12)
+		if seed%3 == 0 {
+			customers = 50 + rng.IntN(300) // more forgetting, a bigger customer table
+		}
 		custID := func(i int) string {
 			if i == customers {
 				return "" // no customer: History ignores the ticket
@@ -97,7 +100,7 @@ func TestHistoryMatchesReference(t *testing.T) {
 		}
 		for step := range steps {
 			switch r := rng.IntN(100); {
-			case r < 2: // a quiet spell: the window passes
+			case r < 3: // a quiet spell: the window passes
 				now = now.Add(time.Duration(20+rng.IntN(20)) * 24 * time.Hour)
 			case r < 12:
 				now = now.Add(time.Duration(rng.IntN(3*3600)) * time.Second)
@@ -135,21 +138,21 @@ func TestHistoryMatchesReference(t *testing.T) {
 	}
 }
 
-// TestTicketKeyIsFixed pins ticketKey: the hash has no random seed, so a
+// TestIDKeyIsFixed pins idKey: the hash has no random seed, so a
 // replay counts the same every run, and short ids of one length get
 // distinct keys.
-func TestTicketKeyIsFixed(t *testing.T) {
+func TestIDKeyIsFixed(t *testing.T) {
 	for id, want := range map[string]uint64{"": 0x9ca066f1a4ab2eea, "T00000001": 0x8156743807e34cb7, "ticket-000000007919-1": 0x269b0f8974259875} {
-		if got := ticketKey(id); got != want {
-			t.Errorf("ticketKey(%q) = %#x, want %#x", id, got, want)
+		if got := idKey(id); got != want {
+			t.Errorf("idKey(%q) = %#x, want %#x", id, got, want)
 		}
 	}
 	seen := map[uint64]string{}
 	for i := range 200000 {
 		for _, id := range []string{fmt.Sprintf("T%07d", i), fmt.Sprintf("X%08d", i), fmt.Sprintf("%d", i), fmt.Sprintf("ticket-%d-long-id", i)} {
-			k := ticketKey(id)
+			k := idKey(id)
 			if o, ok := seen[k]; ok && o != id {
-				t.Fatalf("ticketKey(%q) = ticketKey(%q) = %x", id, o, k)
+				t.Fatalf("idKey(%q) = idKey(%q) = %x", id, o, k)
 			}
 			seen[k] = id
 		}
@@ -189,5 +192,49 @@ func TestHistoryBytesPerCustomer(t *testing.T) {
 	t.Logf("bytes per customer: %.0f (reference %.0f)", got, ref)
 	if got >= ref {
 		t.Errorf("History holds %.0f bytes per customer, the reference %.0f", got, ref)
+	}
+}
+
+// TestCustTable inserts and removes random customers in History's customer
+// table (small tables, so probe runs wrap around and removals shift entries
+// back) and checks after every operation that exactly the present customers
+// are found, each at its own slot.
+func TestCustTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for round := range 20 {
+		h := NewHistory()
+		present := map[string]int32{}
+		ids := make([]string, 40+rng.IntN(400))
+		for i := range ids {
+			ids[i] = fmt.Sprintf("C%d-%d", round, i)
+		}
+		for op := range 3000 {
+			id := ids[rng.IntN(len(ids))]
+			hash := uint32(idKey(id))
+			i, ok := h.find(id, hash)
+			if _, want := present[id]; ok != want {
+				t.Fatalf("round %d op %d: find(%q) = %v, want %v", round, op, id, ok, want)
+			}
+			if ok {
+				s := h.tab.ents[i].slot - 1
+				h.tab.remove(i)
+				h.release(s, h.slot(s))
+				delete(present, id)
+			} else {
+				s, _ := h.alloc(id)
+				h.insert(i, hash, s)
+				present[id] = s
+			}
+			if h.tab.n != len(present) {
+				t.Fatalf("round %d op %d: table holds %d, want %d", round, op, h.tab.n, len(present))
+			}
+			for _, id := range ids {
+				i, ok := h.find(id, uint32(idKey(id)))
+				s, want := present[id]
+				if ok != want || ok && h.tab.ents[i].slot-1 != s {
+					t.Fatalf("round %d op %d: %q found %v, want %v (slot %d)", round, op, id, ok, want, s)
+				}
+			}
+		}
 	}
 }
