@@ -27,9 +27,8 @@ const (
 	markEscalation
 )
 
-// mark is one contact, urge, reopen or escalation. It holds no pointer, so a
-// customer's marks are one pointer-free allocation the collector never
-// scans: the ticket is its idKey and the category the id of its
+// mark is one contact, urge, reopen or escalation. It holds no pointer (the
+// ticket is its idKey and the category the id of its
 // two-level truncation in History's category table (0 for the marks that
 // are not contacts: only contacts compare categories).
 type mark struct {
@@ -39,13 +38,97 @@ type mark struct {
 	kind   markKind
 }
 
-// customerHistory is a customer's slot in History's slab.
+// customerHistory is a customer's slot in History's slab. Its marks (oldest
+// first, at most HistoryMarks) and the idKeys of its open tickets are
+// blocks of History's pools: the slot holds one pointer, its id.
 type customerHistory struct {
-	marks  []mark   // oldest first, at most HistoryMarks
-	open   []uint64 // idKeys of the customer's open tickets
-	id     string   // the customer (the key of History.m), "" while free
-	queued int64    // when Tick looks at it next (its entry in the expiry heap); 0: none
-	gen    uint32   // incremented when the slot is freed: tells its old expiry entries apart
+	id     string // the customer (the key of History.tab), "" while free
+	queued int64  // when Tick looks at it next (its entry in the expiry heap); 0: none
+	gen    uint32 // incremented when the slot is freed: tells its old expiry entries apart
+	marks  block
+	open   block
+}
+
+// block is a run of n items at offset off of a pool's class c-1 items
+// (capacity 1<<(c-1)); c == 0: no block.
+type block struct {
+	off int32
+	n   uint32
+	c   uint8
+}
+
+// pool hands out blocks of 1, 2, 4, … items, each class pointer-free
+// chunks of poolChunk items with a free list, so that customers' marks and
+// open tickets are not heap objects of their own and growing copies
+// nothing. Blocks are reused; the chunks are never freed (they are bounded
+// by the most items held at once, rounded up to powers of two).
+type pool[T any] struct {
+	items [][][]T   // items[c]: chunks of blocks of 1<<c; offset o is items[c][o/poolChunk][o%poolChunk]
+	n     []int32   // n[c]: items handed out of items[c]
+	free  [][]int32 // free[c]: offsets of free blocks in items[c]
+}
+
+// poolChunk is the number of items in a pool chunk: a multiple of every
+// block size, so no block straddles two chunks.
+const poolChunk = 1 << 12
+
+// view returns b's items (capacity: the block's). It is valid until the
+// next get of the pool.
+func (p *pool[T]) view(b block) []T {
+	if b.c == 0 {
+		return nil
+	}
+	c := int(b.c - 1)
+	chunk, i := p.items[c][b.off/poolChunk], int(b.off%poolChunk)
+	return chunk[i : i+int(b.n) : i+1<<c]
+}
+
+// push appends x to b, moving it to a block twice as big when it is full.
+func (p *pool[T]) push(b *block, x T) {
+	if b.c == 0 || int(b.n) == 1<<(b.c-1) {
+		c := int(b.c) // the next class
+		off := p.get(c)
+		old := *b
+		b.off, b.c = off, uint8(c+1)
+		if old.c != 0 {
+			copy(p.view(block{off: off, n: old.n, c: b.c}), p.view(old))
+			p.put(old)
+		}
+	}
+	p.items[b.c-1][b.off/poolChunk][int(b.off%poolChunk)+int(b.n)] = x
+	b.n++
+}
+
+// release returns b's block to the pool and empties b.
+func (p *pool[T]) release(b *block) {
+	if b.c != 0 {
+		p.put(*b)
+	}
+	*b = block{}
+}
+
+func (p *pool[T]) get(c int) int32 {
+	for len(p.items) <= c {
+		p.items, p.n, p.free = append(p.items, nil), append(p.n, 0), append(p.free, nil)
+	}
+	if n := len(p.free[c]); n > 0 {
+		off := p.free[c][n-1]
+		p.free[c] = p.free[c][:n-1]
+		return off
+	}
+	off := p.n[c]
+	if int(off/poolChunk) == len(p.items[c]) {
+		p.items[c] = append(p.items[c], make([]T, poolChunk))
+	}
+	p.n[c] += 1 << c
+	return off
+}
+
+func (p *pool[T]) put(b block) {
+	c := b.c - 1
+	i := int(b.off % poolChunk)
+	clear(p.items[c][b.off/poolChunk][i : i+1<<c])
+	p.free[c] = append(p.free[c], b.off)
 }
 
 // expiry is an entry of History's expiry heap: when the customer in slot
@@ -60,10 +143,6 @@ type expiry struct {
 // slabShift sets the size of History's slab chunks (4096 slots): chunks
 // never move, so growing the slab copies no customer.
 const slabShift = 12
-
-// Slots freed with at most this many marks' or open tickets' capacity keep
-// it for the next customer; larger slices are dropped.
-const keepMarks, keepOpen = 16, 4
 
 // idKey is the key History keeps of a ticket id instead of the string, and
 // the hash its customer table probes by (customer ids are compared in full
@@ -206,6 +285,8 @@ func (t *custTable) remove(i int) {
 type History struct {
 	mu   sync.RWMutex
 	tab  custTable           // customer → slot
+	mp   pool[mark]          // the customers' marks
+	op   pool[uint64]        // the idKeys of the customers' open tickets
 	slab [][]customerHistory // slot s is slab[s>>slabShift][s&(1<<slabShift-1)]
 	free []int32             // freed slots, reused last in first out
 	cats map[string]uint32   // complaint.Truncate(category, 2) → id (from 1)
@@ -242,16 +323,10 @@ func (h *History) alloc(id string) (int32, *customerHistory) {
 	return int32((n-1)<<slabShift + len(*c) - 1), &(*c)[len(*c)-1]
 }
 
-// release frees slot s (its customer is forgotten), keeping small slices'
-// capacity for the next customer.
+// release frees slot s (its customer is forgotten) and its blocks.
 func (h *History) release(s int32, ch *customerHistory) {
-	ch.marks, ch.open = ch.marks[:0], ch.open[:0]
-	if cap(ch.marks) > keepMarks {
-		ch.marks = nil
-	}
-	if cap(ch.open) > keepOpen {
-		ch.open = nil
-	}
+	h.mp.release(&ch.marks)
+	h.op.release(&ch.open)
 	ch.id, ch.queued = "", 0
 	ch.gen++
 	h.free = append(h.free, s)
@@ -320,24 +395,20 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		if k == markContact {
 			cat = h.catID(t.Category)
 		}
-		ch.trim(at.UnixNano() - int64(HistoryWindow))
-		if len(ch.marks) == HistoryMarks {
-			ch.marks = slices.Delete(ch.marks, 0, 1)
-		}
-		ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: k, ticket: tk, cat: cat})
+		h.trim(ch, at.UnixNano()-int64(HistoryWindow))
+		h.pushMark(ch, mark{at: at.UnixNano(), kind: k, ticket: tk, cat: cat})
 		if e.Type == complaint.EventReceived && t.Escalated {
-			ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: markEscalation, ticket: tk})
-			if len(ch.marks) > HistoryMarks {
-				ch.marks = slices.Delete(ch.marks, 0, 1)
-			}
+			h.pushMark(ch, mark{at: at.UnixNano(), kind: markEscalation, ticket: tk})
 		}
 	}
-	i := slices.Index(ch.open, tk)
+	open := h.op.view(ch.open)
+	i := slices.Index(open, tk)
 	switch {
 	case t.Open() && i < 0:
-		ch.open = append(ch.open, tk)
+		h.op.push(&ch.open, tk)
 	case !t.Open() && i >= 0:
-		ch.open = slices.Delete(ch.open, i, i+1)
+		open = slices.Delete(open, i, i+1)
+		ch.open.n = uint32(len(open))
 	}
 	h.schedule(s, ch, e.At.UnixNano())
 }
@@ -347,17 +418,18 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 // first Tick from now).
 func (h *History) schedule(s int32, ch *customerHistory, now int64) {
 	var at int64
+	marks := h.mp.view(ch.marks)
 	switch {
-	case len(ch.marks) > 0 && ch.queued != 0:
+	case len(marks) > 0 && ch.queued != 0:
 		// Queued no later than every older mark's expiry: only the newest
 		// mark (marks may arrive out of order) can bring it forward.
-		at = ch.marks[len(ch.marks)-1].at + int64(HistoryWindow)
-	case len(ch.marks) > 0:
-		at = ch.marks[0].at + int64(HistoryWindow)
-		for _, m := range ch.marks[1:] {
+		at = marks[len(marks)-1].at + int64(HistoryWindow)
+	case len(marks) > 0:
+		at = marks[0].at + int64(HistoryWindow)
+		for _, m := range marks[1:] {
 			at = min(at, m.at+int64(HistoryWindow))
 		}
-	case len(ch.open) == 0:
+	case ch.open.n == 0:
 		at = now - 1
 	default:
 		return // open tickets: looked at again when one closes
@@ -402,14 +474,26 @@ func (h *History) popExpiry() expiry {
 	return top
 }
 
-func (ch *customerHistory) trim(before int64) {
+// trim drops ch's leading marks older than before.
+func (h *History) trim(ch *customerHistory, before int64) {
+	marks := h.mp.view(ch.marks)
 	n := 0
-	for n < len(ch.marks) && ch.marks[n].at < before {
+	for n < len(marks) && marks[n].at < before {
 		n++
 	}
 	if n > 0 {
-		ch.marks = slices.Delete(ch.marks, 0, n)
+		ch.marks.n = uint32(len(slices.Delete(marks, 0, n)))
 	}
+}
+
+// pushMark appends m to ch's marks, dropping the oldest first if there are
+// HistoryMarks.
+func (h *History) pushMark(ch *customerHistory, m mark) {
+	if ch.marks.n == HistoryMarks {
+		marks := h.mp.view(ch.marks)
+		ch.marks.n = uint32(len(slices.Delete(marks, 0, 1)))
+	}
+	h.mp.push(&ch.marks, m)
 }
 
 // Lookup returns the recent history of customer for a ticket (excluded from
@@ -431,8 +515,9 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 	cat := h.cats[sub] // 0 (no contact's) if no contact had it
 	n := now.UnixNano()
 	d7, d30 := n-int64(7*24*time.Hour), n-int64(HistoryWindow)
-	for i := range ch.marks {
-		m := &ch.marks[i]
+	marks := h.mp.view(ch.marks)
+	for i := range marks {
+		m := &marks[i]
 		if m.at < d30 || m.at > n {
 			continue
 		}
@@ -454,7 +539,7 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 			}
 		}
 	}
-	for _, id := range ch.open {
+	for _, id := range h.op.view(ch.open) {
 		if id != tk {
 			v.Open++
 		}
@@ -478,8 +563,8 @@ func (h *History) Tick(_ context.Context, now time.Time) error {
 			continue // stale: forgotten or rescheduled earlier
 		}
 		ch.queued = 0
-		ch.marks = slices.DeleteFunc(ch.marks, func(m mark) bool { return m.at < before })
-		if len(ch.marks) == 0 && len(ch.open) == 0 {
+		ch.marks.n = uint32(len(slices.DeleteFunc(h.mp.view(ch.marks), func(m mark) bool { return m.at < before })))
+		if ch.marks.n == 0 && ch.open.n == 0 {
 			i, _ := h.find(ch.id, uint32(idKey(ch.id)))
 			h.tab.remove(i)
 			h.release(x.slot, ch)
