@@ -27,10 +27,10 @@ const (
 	markEscalation
 )
 
-// mark is one contact, urge, reopen or escalation. It holds no pointer (the
-// ticket is its idKey and the category the id of its
-// two-level truncation in History's category table (0 for the marks that
-// are not contacts: only contacts compare categories).
+// mark is one contact, urge, reopen or escalation, 24 bytes without a
+// pointer: the ticket is its idKey, the category the id of its two-level
+// truncation in History's category table (0 in the marks that are not
+// contacts: only contacts compare categories).
 type mark struct {
 	at     int64  // unix nanoseconds
 	ticket uint64 // idKey of the ticket's id
@@ -146,8 +146,8 @@ const slabShift = 12
 
 // idKey is the key History keeps of a ticket id instead of the string, and
 // the hash its customer table probes by (customer ids are compared in full
-// there). It is a fixed, deterministic 64-bit hash (no random seed, so a replay behaves
-// the same every run). The id is read 8 bytes at a time, each word mixed
+// there). It is a fixed, deterministic 64-bit hash (no random seed, so a
+// replay behaves the same every run). The id is read 8 bytes at a time, each word mixed
 // into the state by MurmurHash3's 64-bit finaliser (a bijection), after the
 // length. Ids of up to 8 bytes of one length map to distinct keys; other
 // ids collide with probability about 2⁻⁶⁴ per pair. A key is only ever
@@ -273,11 +273,13 @@ func (t *custTable) remove(i int) {
 // arrive and dropped by Tick once a customer has nothing recent and nothing
 // open, so memory is bounded by the active customers.
 //
-// Customers live in a slab of fixed-size chunks, found by a map from the
-// customer id to their slot (a pointer-free hash table); a mark is 24 bytes without pointers. Tickets
-// are kept as a 64-bit hash of their id (see idKey for the collision
-// risk) and categories as the id of their two-level truncation in a table
-// that grows with the distinct sub-categories seen (a taxonomy's worth).
+// Customers live in a slab of fixed-size chunks (one pointer each, the id),
+// found by a pointer-free hash table from the id to the slot; their marks
+// (24 bytes without pointers) and open tickets are blocks of pointer-free
+// pools. Tickets are kept as a 64-bit hash of their id (see idKey for the
+// collision risk) and categories as the id of their two-level truncation in
+// a table that grows with the distinct sub-categories seen (a taxonomy's
+// worth). Slots, blocks and table space of forgotten customers are reused.
 //
 // The zero value is not usable; call NewHistory. A History is safe for
 // concurrent use (Observe is called one at a time by the engine; Lookup may

@@ -169,21 +169,22 @@ func TestHistoryBytesPerCustomer(t *testing.T) {
 	}
 	start := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
 	evs := historyStream(t, start, 0, 20000, 12000)
-	heap := func() uint64 {
+	heap := func() (bytes, objects uint64) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		return ms.HeapAlloc
+		return ms.HeapAlloc, ms.HeapObjects
 	}
 	measure := func(h historyIndex) float64 {
-		base := heap()
+		base, baseObjs := heap()
 		for _, o := range evs {
 			h.Observe(o.e, o.t)
 		}
-		after := heap()
+		after, objs := heap()
 		runtime.KeepAlive(h)
 		used := after - min(base, after)
-		t.Logf("%T: %d customers, heap %d → %d", h, h.Len(), base, after)
+		t.Logf("%T: %d customers, heap %d → %d, %.2f heap objects per customer", h, h.Len(), base, after,
+			float64(int64(objs)-int64(baseObjs))/float64(h.Len()))
 		return float64(used) / float64(h.Len())
 	}
 	ref := measure(newRefHistory())
