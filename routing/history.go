@@ -375,10 +375,9 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		// most of a ticket's events cost nothing here.
 		return
 	}
-	tk := idKey(t.ID)
+	tk, ck := idKey(t.ID), uint32(idKey(t.Customer))
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ck := uint32(idKey(t.Customer))
 	var s int32
 	var ch *customerHistory
 	if i, ok := h.find(t.Customer, ck); ok {

@@ -47,6 +47,9 @@ func TestHistoryMatchesReference(t *testing.T) {
 		if seed%3 == 0 {
 			customers = 50 + rng.IntN(300) // more forgetting, a bigger customer table
 		}
+		if seed%3 == 1 {
+			customers = 1 + rng.IntN(2) // more than HistoryMarks marks in the window
+		}
 		custID := func(i int) string {
 			if i == customers {
 				return "" // no customer: History ignores the ticket
@@ -99,10 +102,10 @@ func TestHistoryMatchesReference(t *testing.T) {
 			}
 		}
 		for step := range steps {
-			switch r := rng.IntN(100); {
+			switch r := rng.IntN(1000); {
 			case r < 3: // a quiet spell: the window passes
 				now = now.Add(time.Duration(20+rng.IntN(20)) * 24 * time.Hour)
-			case r < 12:
+			case r < 100:
 				now = now.Add(time.Duration(rng.IntN(3*3600)) * time.Second)
 				if rng.IntN(2) == 0 {
 					before := h.Len()
