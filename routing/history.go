@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,25 +27,242 @@ const (
 	markEscalation
 )
 
+// mark is one contact, urge, reopen or escalation, 24 bytes without a
+// pointer: the ticket is its idKey, the category the id of its two-level
+// truncation in History's category table (0 in the marks that are not
+// contacts: only contacts compare categories).
 type mark struct {
-	at     int64 // unix nanoseconds
+	at     int64  // unix nanoseconds
+	ticket uint64 // idKey of the ticket's id
+	cat    uint32 // History.cats id of complaint.Truncate(category, 2); contacts only
 	kind   markKind
-	ticket string
-	cat    string
 }
 
+// customerHistory is a customer's slot in History's slab. Its marks (oldest
+// first, at most HistoryMarks) and the idKeys of its open tickets are
+// blocks of History's pools: the slot holds one pointer, its id.
 type customerHistory struct {
-	marks  []mark   // oldest first, at most HistoryMarks
-	open   []string // ids of the customer's open tickets
-	queued int64    // when Tick looks at it next (its entry in the expiry heap); 0: none
+	id     string // the customer (the key of History.tab), "" while free
+	queued int64  // when Tick looks at it next (its entry in the expiry heap); 0: none
+	gen    uint32 // incremented when the slot is freed: tells its old expiry entries apart
+	marks  block
+	open   block
 }
 
-// expiry is an entry of History's expiry heap: when customer's history
-// next needs trimming or forgetting.
+// block is a run of n items at offset off of a pool's class c-1 items
+// (capacity 1<<(c-1)); c == 0: no block.
+type block struct {
+	off int32
+	n   uint32
+	c   uint8
+}
+
+// pool hands out blocks of 1, 2, 4, … items, each class pointer-free
+// chunks of poolChunk items with a free list, so that customers' marks and
+// open tickets are not heap objects of their own and growing copies
+// nothing. Blocks are reused; the chunks are never freed (they are bounded
+// by the most items held at once, rounded up to powers of two).
+type pool[T any] struct {
+	items [][][]T   // items[c]: chunks of blocks of 1<<c; offset o is items[c][o/poolChunk][o%poolChunk]
+	n     []int32   // n[c]: items handed out of items[c]
+	free  [][]int32 // free[c]: offsets of free blocks in items[c]
+}
+
+// poolChunk is the number of items in a pool chunk: a multiple of every
+// block size, so no block straddles two chunks.
+const poolChunk = 1 << 12
+
+// view returns b's items (capacity: the block's). It is valid until the
+// next get of the pool.
+func (p *pool[T]) view(b block) []T {
+	if b.c == 0 {
+		return nil
+	}
+	c := int(b.c - 1)
+	chunk, i := p.items[c][b.off/poolChunk], int(b.off%poolChunk)
+	return chunk[i : i+int(b.n) : i+1<<c]
+}
+
+// push appends x to b, moving it to a block twice as big when it is full.
+func (p *pool[T]) push(b *block, x T) {
+	if b.c == 0 || int(b.n) == 1<<(b.c-1) {
+		c := int(b.c) // the next class
+		off := p.get(c)
+		old := *b
+		b.off, b.c = off, uint8(c+1)
+		if old.c != 0 {
+			copy(p.view(block{off: off, n: old.n, c: b.c}), p.view(old))
+			p.put(old)
+		}
+	}
+	p.items[b.c-1][b.off/poolChunk][int(b.off%poolChunk)+int(b.n)] = x
+	b.n++
+}
+
+// release returns b's block to the pool and empties b.
+func (p *pool[T]) release(b *block) {
+	if b.c != 0 {
+		p.put(*b)
+	}
+	*b = block{}
+}
+
+func (p *pool[T]) get(c int) int32 {
+	for len(p.items) <= c {
+		p.items, p.n, p.free = append(p.items, nil), append(p.n, 0), append(p.free, nil)
+	}
+	if n := len(p.free[c]); n > 0 {
+		off := p.free[c][n-1]
+		p.free[c] = p.free[c][:n-1]
+		return off
+	}
+	off := p.n[c]
+	if int(off/poolChunk) == len(p.items[c]) {
+		p.items[c] = append(p.items[c], make([]T, poolChunk))
+	}
+	p.n[c] += 1 << c
+	return off
+}
+
+func (p *pool[T]) put(b block) {
+	c := b.c - 1
+	i := int(b.off % poolChunk)
+	clear(p.items[c][b.off/poolChunk][i : i+1<<c])
+	p.free[c] = append(p.free[c], b.off)
+}
+
+// expiry is an entry of History's expiry heap: when the customer in slot
+// next needs trimming or forgetting. It is stale once the slot was freed
+// (gen moved on) or the customer was queued earlier (queued moved on).
 type expiry struct {
-	at int64
-	id string
-	ch *customerHistory
+	at   int64
+	slot int32
+	gen  uint32
+}
+
+// slabShift sets the size of History's slab chunks (4096 slots): chunks
+// never move, so growing the slab copies no customer.
+const slabShift = 12
+
+// idKey is the key History keeps of a ticket id instead of the string, and
+// the hash its customer table probes by (customer ids are compared in full
+// there). It is a fixed, deterministic 64-bit hash (no random seed, so a
+// replay behaves the same every run). The id is read 8 bytes at a time, each word mixed
+// into the state by MurmurHash3's 64-bit finaliser (a bijection), after the
+// length. Ids of up to 8 bytes of one length map to distinct keys; other
+// ids collide with probability about 2⁻⁶⁴ per pair. A key is only ever
+// compared with the keys of the same customer's marks and open tickets (at
+// most HistoryMarks and a few open ones), so over ten million look-ups the
+// chance that one counts wrong is below 10⁻¹⁰. The hash is not built to
+// resist ids crafted to collide: such a pair of one customer's tickets
+// would drop one contact or escalation from the other's counts, or one
+// open ticket from the customer's.
+func idKey(id string) uint64 {
+	h := fmix64(0x9e3779b97f4a7c15 ^ uint64(len(id)))
+	for len(id) >= 8 {
+		w := uint64(id[0]) | uint64(id[1])<<8 | uint64(id[2])<<16 | uint64(id[3])<<24 |
+			uint64(id[4])<<32 | uint64(id[5])<<40 | uint64(id[6])<<48 | uint64(id[7])<<56
+		h = fmix64(h ^ w)
+		id = id[8:]
+	}
+	if len(id) > 0 {
+		var w uint64
+		for i := len(id) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(id[i])
+		}
+		h = fmix64(h ^ w)
+	}
+	return h
+}
+
+// fmix64 is MurmurHash3's 64-bit finaliser, a bijection on uint64.
+func fmix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// custTable finds a customer's slot by id: open addressing with linear
+// probing over a power-of-two array of 8-byte entries, at most 3/4 full, so
+// it holds no pointer (the id it compares with is the slot's). An entry
+// holds the low 32 bits of the id's idKey, which choose its home and are
+// compared before the slot's id, and the slot plus one (0: empty).
+// Deletion shifts the entries after it back (no tombstones).
+type custTable struct {
+	ents []custEntry
+	n    int
+}
+
+type custEntry struct {
+	hash uint32
+	slot int32 // slot + 1; 0: empty
+}
+
+// find returns the index in t.ents of customer id (hash: its idKey's low
+// bits) and whether it is there; if not, the index is where it goes.
+func (h *History) find(id string, hash uint32) (int, bool) {
+	ents := h.tab.ents
+	if len(ents) == 0 {
+		return 0, false
+	}
+	mask := uint32(len(ents) - 1)
+	for i := hash & mask; ; i = (i + 1) & mask {
+		e := ents[i]
+		if e.slot == 0 {
+			return int(i), false
+		}
+		if e.hash == hash && h.slot(e.slot-1).id == id {
+			return int(i), true
+		}
+	}
+}
+
+// insert adds slot s under hash at index i (from find), growing the table
+// first if it would be more than 3/4 full.
+func (h *History) insert(i int, hash uint32, s int32) {
+	t := &h.tab
+	if 4*(t.n+1) > 3*len(t.ents) {
+		old := t.ents
+		t.ents = make([]custEntry, max(64, 2*len(old)))
+		mask := uint32(len(t.ents) - 1)
+		for _, e := range old {
+			if e.slot == 0 {
+				continue
+			}
+			j := e.hash & mask
+			for t.ents[j].slot != 0 {
+				j = (j + 1) & mask
+			}
+			t.ents[j] = e
+		}
+		j := hash & mask
+		for t.ents[j].slot != 0 {
+			j = (j + 1) & mask
+		}
+		i = int(j)
+	}
+	t.ents[i] = custEntry{hash: hash, slot: s + 1}
+	t.n++
+}
+
+// remove empties index i of the table and moves back the entries of its
+// probe run that may no longer be found past the hole.
+func (t *custTable) remove(i int) {
+	mask := len(t.ents) - 1
+	for j := (i + 1) & mask; t.ents[j].slot != 0; j = (j + 1) & mask {
+		home := int(t.ents[j].hash) & mask
+		// The entry at j can fill the hole at i unless its home lies
+		// cyclically in (i, j]: then it must stay after its home.
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			t.ents[i] = t.ents[j]
+			i = j
+		}
+	}
+	t.ents[i] = custEntry{}
+	t.n--
 }
 
 // History is the index of each customer's recent history that tag and route
@@ -55,24 +273,85 @@ type expiry struct {
 // arrive and dropped by Tick once a customer has nothing recent and nothing
 // open, so memory is bounded by the active customers.
 //
+// Customers live in a slab of fixed-size chunks (one pointer each, the id),
+// found by a pointer-free hash table from the id to the slot; their marks
+// (24 bytes without pointers) and open tickets are blocks of pointer-free
+// pools. Tickets are kept as a 64-bit hash of their id (see idKey for the
+// collision risk) and categories as the id of their two-level truncation in
+// a table that grows with the distinct sub-categories seen (a taxonomy's
+// worth). Slots, blocks and table space of forgotten customers are reused.
+//
 // The zero value is not usable; call NewHistory. A History is safe for
 // concurrent use (Observe is called one at a time by the engine; Lookup may
 // run concurrently).
 type History struct {
-	mu  sync.RWMutex
-	m   map[string]*customerHistory
-	n   atomic.Int64
-	exp []expiry // min-heap by at: Tick looks only at what expired
+	mu   sync.RWMutex
+	tab  custTable           // customer → slot
+	mp   pool[mark]          // the customers' marks
+	op   pool[uint64]        // the idKeys of the customers' open tickets
+	slab [][]customerHistory // slot s is slab[s>>slabShift][s&(1<<slabShift-1)]
+	free []int32             // freed slots, reused last in first out
+	cats map[string]uint32   // complaint.Truncate(category, 2) → id (from 1)
+	n    atomic.Int64
+	exp  []expiry // min-heap by at: Tick looks only at what expired
 }
 
 // NewHistory returns an empty history index.
-func NewHistory() *History { return &History{m: map[string]*customerHistory{}} }
+func NewHistory() *History {
+	return &History{cats: map[string]uint32{}}
+}
+
+// slot returns the customer in slot s.
+func (h *History) slot(s int32) *customerHistory {
+	return &h.slab[s>>slabShift][s&(1<<slabShift-1)]
+}
+
+// alloc returns a slot for customer id, a freed one if there is one.
+func (h *History) alloc(id string) (int32, *customerHistory) {
+	if n := len(h.free); n > 0 {
+		s := h.free[n-1]
+		h.free = h.free[:n-1]
+		ch := h.slot(s)
+		ch.id = id
+		return s, ch
+	}
+	n := len(h.slab)
+	if n == 0 || len(h.slab[n-1]) == 1<<slabShift {
+		h.slab = append(h.slab, make([]customerHistory, 0, 1<<slabShift))
+		n++
+	}
+	c := &h.slab[n-1]
+	*c = append(*c, customerHistory{id: id})
+	return int32((n-1)<<slabShift + len(*c) - 1), &(*c)[len(*c)-1]
+}
+
+// release frees slot s (its customer is forgotten) and its blocks.
+func (h *History) release(s int32, ch *customerHistory) {
+	h.mp.release(&ch.marks)
+	h.op.release(&ch.open)
+	ch.id, ch.queued = "", 0
+	ch.gen++
+	h.free = append(h.free, s)
+}
+
+// catID returns the id of code's two-level truncation, adding it to the
+// table if it is new.
+func (h *History) catID(code string) uint32 {
+	sub := complaint.Truncate(code, 2)
+	if c, ok := h.cats[sub]; ok {
+		return c
+	}
+	c := uint32(len(h.cats) + 1)
+	h.cats[strings.Clone(sub)] = c
+	return c
+}
 
 // Observe implements kesu.Observer. Only the events that add a mark
 // (received, urged, reopened, escalated) or open or close a ticket
 // (received, resolved, reopened) look the customer up; the others return at
 // once. It does not allocate once a customer's marks and open tickets fit
-// their slices.
+// their slices (a forgotten customer's slot and slices serve the next new
+// one).
 func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 	if t.Customer == "" {
 		return
@@ -96,55 +375,62 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		// most of a ticket's events cost nothing here.
 		return
 	}
+	tk, ck := idKey(t.ID), uint32(idKey(t.Customer))
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ch := h.m[t.Customer]
-	if ch == nil {
+	var s int32
+	var ch *customerHistory
+	if i, ok := h.find(t.Customer, ck); ok {
+		s = h.tab.ents[i].slot - 1
+		ch = h.slot(s)
+	} else {
 		if k == 0 && !t.Open() {
 			return
 		}
-		ch = &customerHistory{}
-		h.m[t.Customer] = ch
+		s, ch = h.alloc(t.Customer)
+		h.insert(i, ck, s)
 		h.n.Add(1)
 	}
 	if k != 0 {
-		ch.trim(at.UnixNano() - int64(HistoryWindow))
-		if len(ch.marks) == HistoryMarks {
-			ch.marks = slices.Delete(ch.marks, 0, 1)
+		var cat uint32
+		if k == markContact {
+			cat = h.catID(t.Category)
 		}
-		ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: k, ticket: t.ID, cat: t.Category})
+		h.trim(ch, at.UnixNano()-int64(HistoryWindow))
+		h.pushMark(ch, mark{at: at.UnixNano(), kind: k, ticket: tk, cat: cat})
 		if e.Type == complaint.EventReceived && t.Escalated {
-			ch.marks = append(ch.marks, mark{at: at.UnixNano(), kind: markEscalation, ticket: t.ID, cat: t.Category})
-			if len(ch.marks) > HistoryMarks {
-				ch.marks = slices.Delete(ch.marks, 0, 1)
-			}
+			h.pushMark(ch, mark{at: at.UnixNano(), kind: markEscalation, ticket: tk})
 		}
 	}
-	i := slices.Index(ch.open, t.ID)
+	open := h.op.view(ch.open)
+	i := slices.Index(open, tk)
 	switch {
 	case t.Open() && i < 0:
-		ch.open = append(ch.open, t.ID)
+		h.op.push(&ch.open, tk)
 	case !t.Open() && i >= 0:
-		ch.open = slices.Delete(ch.open, i, i+1)
+		open = slices.Delete(open, i, i+1)
+		ch.open.n = uint32(len(open))
 	}
-	h.schedule(t.Customer, ch, e.At.UnixNano())
+	h.schedule(s, ch, e.At.UnixNano())
 }
 
-// schedule queues ch for the first Tick after its oldest mark left the
-// window (or, with no marks and no open ticket, the first Tick from now).
-func (h *History) schedule(id string, ch *customerHistory, now int64) {
+// schedule queues the customer in slot s for the first Tick after its
+// oldest mark left the window (or, with no marks and no open ticket, the
+// first Tick from now).
+func (h *History) schedule(s int32, ch *customerHistory, now int64) {
 	var at int64
+	marks := h.mp.view(ch.marks)
 	switch {
-	case len(ch.marks) > 0 && ch.queued != 0:
+	case len(marks) > 0 && ch.queued != 0:
 		// Queued no later than every older mark's expiry: only the newest
 		// mark (marks may arrive out of order) can bring it forward.
-		at = ch.marks[len(ch.marks)-1].at + int64(HistoryWindow)
-	case len(ch.marks) > 0:
-		at = ch.marks[0].at + int64(HistoryWindow)
-		for _, m := range ch.marks[1:] {
+		at = marks[len(marks)-1].at + int64(HistoryWindow)
+	case len(marks) > 0:
+		at = marks[0].at + int64(HistoryWindow)
+		for _, m := range marks[1:] {
 			at = min(at, m.at+int64(HistoryWindow))
 		}
-	case len(ch.open) == 0:
+	case ch.open.n == 0:
 		at = now - 1
 	default:
 		return // open tickets: looked at again when one closes
@@ -156,7 +442,7 @@ func (h *History) schedule(id string, ch *customerHistory, now int64) {
 		return
 	}
 	ch.queued = at
-	h.exp = append(h.exp, expiry{at: at, id: id, ch: ch})
+	h.exp = append(h.exp, expiry{at: at, slot: s, gen: ch.gen})
 	for i := len(h.exp) - 1; i > 0; {
 		p := (i - 1) / 2
 		if h.exp[p].at <= h.exp[i].at {
@@ -171,7 +457,6 @@ func (h *History) popExpiry() expiry {
 	top := h.exp[0]
 	n := len(h.exp) - 1
 	h.exp[0] = h.exp[n]
-	h.exp[n] = expiry{}
 	h.exp = h.exp[:n]
 	for i := 0; ; {
 		l, r, m := 2*i+1, 2*i+2, i
@@ -190,14 +475,26 @@ func (h *History) popExpiry() expiry {
 	return top
 }
 
-func (ch *customerHistory) trim(before int64) {
+// trim drops ch's leading marks older than before.
+func (h *History) trim(ch *customerHistory, before int64) {
+	marks := h.mp.view(ch.marks)
 	n := 0
-	for n < len(ch.marks) && ch.marks[n].at < before {
+	for n < len(marks) && marks[n].at < before {
 		n++
 	}
 	if n > 0 {
-		ch.marks = slices.Delete(ch.marks, 0, n)
+		ch.marks.n = uint32(len(slices.Delete(marks, 0, n)))
 	}
+}
+
+// pushMark appends m to ch's marks, dropping the oldest first if there are
+// HistoryMarks.
+func (h *History) pushMark(ch *customerHistory, m mark) {
+	if ch.marks.n == HistoryMarks {
+		marks := h.mp.view(ch.marks)
+		ch.marks.n = uint32(len(slices.Delete(marks, 0, 1)))
+	}
+	h.mp.push(&ch.marks, m)
 }
 
 // Lookup returns the recent history of customer for a ticket (excluded from
@@ -207,23 +504,27 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 	if h == nil || customer == "" {
 		return v
 	}
+	ck, tk := uint32(idKey(customer)), idKey(ticket)
+	sub := complaint.Truncate(category, 2)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	ch := h.m[customer]
-	if ch == nil {
+	i, ok := h.find(customer, ck)
+	if !ok {
 		return v
 	}
+	ch := h.slot(h.tab.ents[i].slot - 1)
+	cat := h.cats[sub] // 0 (no contact's) if no contact had it
 	n := now.UnixNano()
 	d7, d30 := n-int64(7*24*time.Hour), n-int64(HistoryWindow)
-	sub := complaint.Truncate(category, 2)
-	for i := range ch.marks {
-		m := &ch.marks[i]
+	marks := h.mp.view(ch.marks)
+	for i := range marks {
+		m := &marks[i]
 		if m.at < d30 || m.at > n {
 			continue
 		}
 		switch m.kind {
 		case markContact:
-			if m.ticket != ticket && complaint.Truncate(m.cat, 2) == sub {
+			if m.cat == cat && m.ticket != tk {
 				v.Contacts30d++
 				if m.at >= d7 {
 					v.Contacts7d++
@@ -234,13 +535,13 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 		case markReopen:
 			v.Reopens30d++
 		case markEscalation:
-			if m.ticket != ticket {
+			if m.ticket != tk {
 				v.Escalations++
 			}
 		}
 	}
-	for _, id := range ch.open {
-		if id != ticket {
+	for _, id := range h.op.view(ch.open) {
+		if id != tk {
 			v.Open++
 		}
 	}
@@ -258,18 +559,20 @@ func (h *History) Tick(_ context.Context, now time.Time) error {
 	defer h.mu.Unlock()
 	for len(h.exp) > 0 && h.exp[0].at < n {
 		x := h.popExpiry()
-		if h.m[x.id] != x.ch || x.ch.queued != x.at {
+		ch := h.slot(x.slot)
+		if ch.gen != x.gen || ch.queued != x.at {
 			continue // stale: forgotten or rescheduled earlier
 		}
-		ch := x.ch
 		ch.queued = 0
-		ch.marks = slices.DeleteFunc(ch.marks, func(m mark) bool { return m.at < before })
-		if len(ch.marks) == 0 && len(ch.open) == 0 {
-			delete(h.m, x.id)
+		ch.marks.n = uint32(len(slices.DeleteFunc(h.mp.view(ch.marks), func(m mark) bool { return m.at < before })))
+		if ch.marks.n == 0 && ch.open.n == 0 {
+			i, _ := h.find(ch.id, uint32(idKey(ch.id)))
+			h.tab.remove(i)
+			h.release(x.slot, ch)
 			h.n.Add(-1)
 			continue
 		}
-		h.schedule(x.id, ch, n)
+		h.schedule(x.slot, ch, n)
 	}
 	return nil
 }

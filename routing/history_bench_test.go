@@ -78,23 +78,64 @@ func BenchmarkHistoryObserve(b *testing.B) {
 			counts[len(o.e.Type)]++
 		}
 	})
-	b.Run("history", func(b *testing.B) {
-		h := NewHistory()
-		next := start.Add(time.Hour)
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			k := i % len(evs)
-			if k == 0 {
-				h, next = NewHistory(), start.Add(time.Hour)
+	for _, impl := range []struct {
+		name string
+		new  func() historyIndex
+	}{{"history", func() historyIndex { return NewHistory() }}, {"reference", func() historyIndex { return newRefHistory() }}} {
+		b.Run(impl.name, func(b *testing.B) {
+			h := impl.new()
+			next := start.Add(time.Hour)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				k := i % len(evs)
+				if k == 0 {
+					h, next = impl.new(), start.Add(time.Hour)
+				}
+				o := evs[k]
+				for o.e.At.After(next) {
+					_ = h.Tick(b.Context(), next)
+					next = next.Add(time.Hour)
+				}
+				h.Observe(o.e, o.t)
 			}
-			o := evs[k]
-			for o.e.At.After(next) {
-				_ = h.Tick(b.Context(), next)
-				next = next.Add(time.Hour)
-			}
-			h.Observe(o.e, o.t)
+		})
+	}
+}
+
+// BenchmarkHistoryLookup measures History.Lookup (and, in the same run, the
+// reference implementation's) on the index the replay of
+// BenchmarkHistoryObserve's stream leaves, for its tickets' customers in
+// turn, as of the stream's end.
+func BenchmarkHistoryLookup(b *testing.B) {
+	start := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	evs := historyStream(b, start, 0, 20000, 5000)
+	end := evs[len(evs)-1].e.At
+	var asks []*complaint.Ticket
+	for _, o := range evs {
+		if o.e.Type == complaint.EventReceived {
+			asks = append(asks, o.t)
 		}
-	})
+	}
+	for _, impl := range []struct {
+		name string
+		h    historyIndex
+	}{{"history", NewHistory()}, {"reference", newRefHistory()}} {
+		for _, o := range evs {
+			impl.h.Observe(o.e, o.t)
+		}
+		b.Run(impl.name, func(b *testing.B) {
+			var sum int
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				t := asks[i%len(asks)]
+				v := impl.h.Lookup(t.Customer, t.ID, t.Category, end)
+				sum += v.Contacts30d + v.Open
+			}
+			if sum < 0 {
+				b.Fatal(sum)
+			}
+		})
+	}
 }
 
 // TestHistoryMemoryIsBounded replays a long stream (one ticket every 20 s,
