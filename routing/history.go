@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/idtab"
 )
 
 // HistoryWindow is how far back History looks (its longest window).
@@ -28,18 +29,18 @@ const (
 )
 
 // mark is one contact, urge, reopen or escalation, 24 bytes without a
-// pointer: the ticket is its idKey, the category the id of its two-level
+// pointer: the ticket is its idtab.Key, the category the id of its two-level
 // truncation in History's category table (0 in the marks that are not
 // contacts: only contacts compare categories).
 type mark struct {
 	at     int64  // unix nanoseconds
-	ticket uint64 // idKey of the ticket's id
+	ticket uint64 // idtab.Key of the ticket's id
 	cat    uint32 // History.cats id of complaint.Truncate(category, 2); contacts only
 	kind   markKind
 }
 
 // customerHistory is a customer's slot in History's slab. Its marks (oldest
-// first, at most HistoryMarks) and the idKeys of its open tickets are
+// first, at most HistoryMarks) and the idtab.Keys of its open tickets are
 // blocks of History's pools: the slot holds one pointer, its id.
 type customerHistory struct {
 	id     string // the customer (the key of History.tab), "" while free
@@ -144,126 +145,17 @@ type expiry struct {
 // never move, so growing the slab copies no customer.
 const slabShift = 12
 
-// idKey is the key History keeps of a ticket id instead of the string, and
-// the hash its customer table probes by (customer ids are compared in full
-// there). It is a fixed, deterministic 64-bit hash (no random seed, so a
-// replay behaves the same every run). The id is read 8 bytes at a time, each word mixed
-// into the state by MurmurHash3's 64-bit finaliser (a bijection), after the
-// length. Ids of up to 8 bytes of one length map to distinct keys; other
-// ids collide with probability about 2⁻⁶⁴ per pair. A key is only ever
-// compared with the keys of the same customer's marks and open tickets (at
-// most HistoryMarks and a few open ones), so over ten million look-ups the
-// chance that one counts wrong is below 10⁻¹⁰. The hash is not built to
-// resist ids crafted to collide: such a pair of one customer's tickets
-// would drop one contact or escalation from the other's counts, or one
-// open ticket from the customer's.
-func idKey(id string) uint64 {
-	h := fmix64(0x9e3779b97f4a7c15 ^ uint64(len(id)))
-	for len(id) >= 8 {
-		w := uint64(id[0]) | uint64(id[1])<<8 | uint64(id[2])<<16 | uint64(id[3])<<24 |
-			uint64(id[4])<<32 | uint64(id[5])<<40 | uint64(id[6])<<48 | uint64(id[7])<<56
-		h = fmix64(h ^ w)
-		id = id[8:]
-	}
-	if len(id) > 0 {
-		var w uint64
-		for i := len(id) - 1; i >= 0; i-- {
-			w = w<<8 | uint64(id[i])
-		}
-		h = fmix64(h ^ w)
-	}
-	return h
-}
-
-// fmix64 is MurmurHash3's 64-bit finaliser, a bijection on uint64.
-func fmix64(h uint64) uint64 {
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
-}
-
-// custTable finds a customer's slot by id: open addressing with linear
-// probing over a power-of-two array of 8-byte entries, at most 3/4 full, so
-// it holds no pointer (the id it compares with is the slot's). An entry
-// holds the low 32 bits of the id's idKey, which choose its home and are
-// compared before the slot's id, and the slot plus one (0: empty).
-// Deletion shifts the entries after it back (no tombstones).
-type custTable struct {
-	ents []custEntry
-	n    int
-}
-
-type custEntry struct {
-	hash uint32
-	slot int32 // slot + 1; 0: empty
-}
-
-// find returns the index in t.ents of customer id (hash: its idKey's low
-// bits) and whether it is there; if not, the index is where it goes.
-func (h *History) find(id string, hash uint32) (int, bool) {
-	ents := h.tab.ents
-	if len(ents) == 0 {
-		return 0, false
-	}
-	mask := uint32(len(ents) - 1)
-	for i := hash & mask; ; i = (i + 1) & mask {
-		e := ents[i]
-		if e.slot == 0 {
-			return int(i), false
-		}
-		if e.hash == hash && h.slot(e.slot-1).id == id {
-			return int(i), true
-		}
-	}
-}
-
-// insert adds slot s under hash at index i (from find), growing the table
-// first if it would be more than 3/4 full.
-func (h *History) insert(i int, hash uint32, s int32) {
-	t := &h.tab
-	if 4*(t.n+1) > 3*len(t.ents) {
-		old := t.ents
-		t.ents = make([]custEntry, max(64, 2*len(old)))
-		mask := uint32(len(t.ents) - 1)
-		for _, e := range old {
-			if e.slot == 0 {
-				continue
-			}
-			j := e.hash & mask
-			for t.ents[j].slot != 0 {
-				j = (j + 1) & mask
-			}
-			t.ents[j] = e
-		}
-		j := hash & mask
-		for t.ents[j].slot != 0 {
-			j = (j + 1) & mask
-		}
-		i = int(j)
-	}
-	t.ents[i] = custEntry{hash: hash, slot: s + 1}
-	t.n++
-}
-
-// remove empties index i of the table and moves back the entries of its
-// probe run that may no longer be found past the hole.
-func (t *custTable) remove(i int) {
-	mask := len(t.ents) - 1
-	for j := (i + 1) & mask; t.ents[j].slot != 0; j = (j + 1) & mask {
-		home := int(t.ents[j].hash) & mask
-		// The entry at j can fill the hole at i unless its home lies
-		// cyclically in (i, j]: then it must stay after its home.
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
-			t.ents[i] = t.ents[j]
-			i = j
-		}
-	}
-	t.ents[i] = custEntry{}
-	t.n--
-}
+// History keeps a ticket id as its idtab.Key, a fixed, deterministic
+// 64-bit hash (no random seed, so a replay behaves the same every run),
+// not as the string; customer ids are compared in full. Ids of up to 8
+// bytes of one length map to distinct keys; other ids collide with
+// probability about 2⁻⁶⁴ per pair. A key is only ever compared with the
+// keys of the same customer's marks and open tickets (at most HistoryMarks
+// and a few open ones), so over ten million look-ups the chance that one
+// counts wrong is below 10⁻¹⁰. The hash is not built to resist ids crafted
+// to collide: such a pair of one customer's tickets would drop one contact
+// or escalation from the other's counts, or one open ticket from the
+// customer's.
 
 // History is the index of each customer's recent history that tag and route
 // expressions read (history.*): a projection of the event log kept as a
@@ -276,7 +168,7 @@ func (t *custTable) remove(i int) {
 // Customers live in a slab of fixed-size chunks (one pointer each, the id),
 // found by a pointer-free hash table from the id to the slot; their marks
 // (24 bytes without pointers) and open tickets are blocks of pointer-free
-// pools. Tickets are kept as a 64-bit hash of their id (see idKey for the
+// pools. Tickets are kept as a 64-bit hash of their id (see idtab.Key for the
 // collision risk) and categories as the id of their two-level truncation in
 // a table that grows with the distinct sub-categories seen (a taxonomy's
 // worth). Slots, blocks and table space of forgotten customers are reused.
@@ -286,19 +178,22 @@ func (t *custTable) remove(i int) {
 // run concurrently).
 type History struct {
 	mu   sync.RWMutex
-	tab  custTable           // customer → slot
-	mp   pool[mark]          // the customers' marks
-	op   pool[uint64]        // the idKeys of the customers' open tickets
-	slab [][]customerHistory // slot s is slab[s>>slabShift][s&(1<<slabShift-1)]
-	free []int32             // freed slots, reused last in first out
-	cats map[string]uint32   // complaint.Truncate(category, 2) → id (from 1)
+	tab  idtab.Table              // customer → slot
+	is   func(int32, string) bool // whether a slot holds that customer (for tab)
+	mp   pool[mark]               // the customers' marks
+	op   pool[uint64]             // the idtab.Keys of the customers' open tickets
+	slab [][]customerHistory      // slot s is slab[s>>slabShift][s&(1<<slabShift-1)]
+	free []int32                  // freed slots, reused last in first out
+	cats map[string]uint32        // complaint.Truncate(category, 2) → id (from 1)
 	n    atomic.Int64
 	exp  []expiry // min-heap by at: Tick looks only at what expired
 }
 
 // NewHistory returns an empty history index.
 func NewHistory() *History {
-	return &History{cats: map[string]uint32{}}
+	h := &History{cats: map[string]uint32{}}
+	h.is = func(s int32, id string) bool { return h.slot(s).id == id }
+	return h
 }
 
 // slot returns the customer in slot s.
@@ -375,20 +270,20 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 		// most of a ticket's events cost nothing here.
 		return
 	}
-	tk, ck := idKey(t.ID), uint32(idKey(t.Customer))
+	tk, ck := idtab.Key(t.ID), idtab.Hash(t.Customer)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var s int32
 	var ch *customerHistory
-	if i, ok := h.find(t.Customer, ck); ok {
-		s = h.tab.ents[i].slot - 1
+	if i, found, ok := h.tab.Find(t.Customer, ck, h.is); ok {
+		s = found
 		ch = h.slot(s)
 	} else {
 		if k == 0 && !t.Open() {
 			return
 		}
 		s, ch = h.alloc(t.Customer)
-		h.insert(i, ck, s)
+		h.tab.Insert(i, ck, s)
 		h.n.Add(1)
 	}
 	if k != 0 {
@@ -504,15 +399,15 @@ func (h *History) Lookup(customer, ticket, category string, now time.Time) Histo
 	if h == nil || customer == "" {
 		return v
 	}
-	ck, tk := uint32(idKey(customer)), idKey(ticket)
+	ck, tk := idtab.Hash(customer), idtab.Key(ticket)
 	sub := complaint.Truncate(category, 2)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	i, ok := h.find(customer, ck)
+	_, found, ok := h.tab.Find(customer, ck, h.is)
 	if !ok {
 		return v
 	}
-	ch := h.slot(h.tab.ents[i].slot - 1)
+	ch := h.slot(found)
 	cat := h.cats[sub] // 0 (no contact's) if no contact had it
 	n := now.UnixNano()
 	d7, d30 := n-int64(7*24*time.Hour), n-int64(HistoryWindow)
@@ -566,8 +461,8 @@ func (h *History) Tick(_ context.Context, now time.Time) error {
 		ch.queued = 0
 		ch.marks.n = uint32(len(slices.DeleteFunc(h.mp.view(ch.marks), func(m mark) bool { return m.at < before })))
 		if ch.marks.n == 0 && ch.open.n == 0 {
-			i, _ := h.find(ch.id, uint32(idKey(ch.id)))
-			h.tab.remove(i)
+			i, _, _ := h.tab.Find(ch.id, idtab.Hash(ch.id), h.is)
+			h.tab.Remove(i)
 			h.release(x.slot, ch)
 			h.n.Add(-1)
 			continue

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kesu-go/kesu/complaint"
+	"github.com/kesu-go/kesu/internal/idtab"
 )
 
 // historyIndex is what History and the reference refHistory both offer.
@@ -141,27 +142,6 @@ func TestHistoryMatchesReference(t *testing.T) {
 	}
 }
 
-// TestIDKeyIsFixed pins idKey: the hash has no random seed, so a
-// replay counts the same every run, and short ids of one length get
-// distinct keys.
-func TestIDKeyIsFixed(t *testing.T) {
-	for id, want := range map[string]uint64{"": 0x9ca066f1a4ab2eea, "T00000001": 0x8156743807e34cb7, "ticket-000000007919-1": 0x269b0f8974259875} {
-		if got := idKey(id); got != want {
-			t.Errorf("idKey(%q) = %#x, want %#x", id, got, want)
-		}
-	}
-	seen := map[uint64]string{}
-	for i := range 200000 {
-		for _, id := range []string{fmt.Sprintf("T%07d", i), fmt.Sprintf("X%08d", i), fmt.Sprintf("%d", i), fmt.Sprintf("ticket-%d-long-id", i)} {
-			k := idKey(id)
-			if o, ok := seen[k]; ok && o != id {
-				t.Fatalf("idKey(%q) = idKey(%q) = %x", id, o, k)
-			}
-			seen[k] = id
-		}
-	}
-}
-
 // TestHistoryBytesPerCustomer measures the heap History and the reference
 // hold per customer for the same stream (the dense stream's shape: most
 // customers with one or two contacts in the window, some open tickets) and
@@ -214,28 +194,27 @@ func TestCustTable(t *testing.T) {
 		}
 		for op := range 3000 {
 			id := ids[rng.IntN(len(ids))]
-			hash := uint32(idKey(id))
-			i, ok := h.find(id, hash)
+			hash := idtab.Hash(id)
+			i, s, ok := h.tab.Find(id, hash, h.is)
 			if _, want := present[id]; ok != want {
 				t.Fatalf("round %d op %d: find(%q) = %v, want %v", round, op, id, ok, want)
 			}
 			if ok {
-				s := h.tab.ents[i].slot - 1
-				h.tab.remove(i)
+				h.tab.Remove(i)
 				h.release(s, h.slot(s))
 				delete(present, id)
 			} else {
 				s, _ := h.alloc(id)
-				h.insert(i, hash, s)
+				h.tab.Insert(i, hash, s)
 				present[id] = s
 			}
-			if h.tab.n != len(present) {
-				t.Fatalf("round %d op %d: table holds %d, want %d", round, op, h.tab.n, len(present))
+			if h.tab.Len() != len(present) {
+				t.Fatalf("round %d op %d: table holds %d, want %d", round, op, h.tab.Len(), len(present))
 			}
 			for _, id := range ids {
-				i, ok := h.find(id, uint32(idKey(id)))
+				_, got, ok := h.tab.Find(id, idtab.Hash(id), h.is)
 				s, want := present[id]
-				if ok != want || ok && h.tab.ents[i].slot-1 != s {
+				if ok != want || ok && got != s {
 					t.Fatalf("round %d op %d: %q found %v, want %v (slot %d)", round, op, id, ok, want, s)
 				}
 			}
