@@ -249,8 +249,17 @@ func (d *deadlines) compact() {
 		}
 	}
 	clear(d.heap[len(keep):])
-	if cap(keep) > 4*len(keep)+1024 {
-		keep = append([]alarm(nil), keep...)
+	// push compacts again before the heap passes 2·live+1024 alarms: an
+	// array of that capacity never regrows until then (append's regrowth
+	// from the exact length cost ≈ 2 GB in 20 M rows of the dense stream).
+	// A smaller one is replaced now; a larger one is kept unless it is
+	// four times that, as after a wave of closings: the open tickets'
+	// alarms rise and fall by 4× over a day, and shrinking at 2× had the
+	// next day's rise regrow it every time.
+	if need := 2*len(keep) + 1024; cap(keep) < need || cap(keep) > 4*need {
+		h := make([]alarm, len(keep), need)
+		copy(h, keep)
+		keep = h
 	}
 	d.heap = keep
 	for i := len(keep)/2 - 1; i >= 0; i-- {
