@@ -1,0 +1,110 @@
+package warning
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kesu-go/kesu"
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// tagSome leaves n tag actions of warning a on tickets prefix0…, as the
+// detectors do for a burst's members.
+func tagSome(m *Monitor, a *active, prefix string, n int, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range n {
+		m.tagTicket(a, prefix+strconv.Itoa(i), at)
+	}
+}
+
+func newRecycleMonitor(t *testing.T) (*Monitor, *active) {
+	t.Helper()
+	m, err := NewMonitor(context.Background(), Options{})
+	require.NoError(t, err)
+	return m, &active{tag: TagBatch, w: Warning{ID: "W1", Explanation: "a burst"}}
+}
+
+// TestRecycleActions checks that a recycled slice is cleared, that the
+// next list reuses its array and its Tags arrays, and that none of the
+// recycled actions leak into the next list (it equals a fresh Monitor's).
+func TestRecycleActions(t *testing.T) {
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	m, a := newRecycleMonitor(t)
+	tagSome(m, a, "T", 100, at)
+	first := m.Actions()
+	require.Len(t, first, 100)
+	slot, tag := &first[0], &first[0].Event.Tags[0]
+	m.RecycleActions(first)
+	for i, x := range first[:cap(first)] {
+		require.Empty(t, x.Ticket, "slot %d", i)
+		require.Empty(t, x.Event.Text, "slot %d", i)
+		require.Empty(t, x.Event.Tags, "slot %d", i)
+		for _, tg := range x.Event.Tags[:cap(x.Event.Tags)] {
+			require.Zero(t, tg, "slot %d: a tag stays reachable", i)
+		}
+	}
+
+	later := at.Add(time.Hour)
+	tagSome(m, a, "U", 3, later)
+	second := m.Actions()
+	require.Same(t, slot, &second[0], "the array is reused")
+	require.Same(t, tag, &second[0].Event.Tags[0], "the Tags array is reused")
+	fresh, fa := newRecycleMonitor(t)
+	tagSome(fresh, fa, "U", 3, later)
+	sameList(t, "actions after recycling", fresh.Actions(), second)
+
+	// Once warm, a tick's actions allocate nothing.
+	m.RecycleActions(second)
+	ids := make([]string, 50)
+	for i := range ids {
+		ids[i] = "V" + strconv.Itoa(i)
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		m.mu.Lock()
+		for _, id := range ids {
+			m.tagTicket(a, id, later)
+		}
+		m.mu.Unlock()
+		m.RecycleActions(m.Actions())
+	})
+	require.Zero(t, allocs)
+
+	// A slice far larger than its use is not kept.
+	tagSome(m, a, "W", 2*maxSpareActions, later)
+	big := m.Actions()
+	m.RecycleActions(big[:1])
+	tagSome(m, a, "X", 1, later)
+	require.NotSame(t, &big[0], &m.Actions()[0])
+}
+
+// TestEngineTickRecyclesActions checks that Engine.Tick hands the
+// Monitor's actions back once it has applied them.
+func TestEngineTickRecyclesActions(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	m, a := newRecycleMonitor(t)
+	var _ kesu.ActionRecycler = m
+	eng := kesu.New(kesu.Config{Observers: []kesu.Observer{m}, Tickers: []kesu.Ticker{m}, Now: func() time.Time { return at }})
+	tk, err := eng.Intake(ctx, complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline,
+		Category: "billing.dispute", Region: "gd.gz.th.s01", Customer: "C1", Text: "charged twice", ReceivedAt: at})
+	require.NoError(t, err)
+	_ = m.Actions()
+
+	m.mu.Lock()
+	m.tagTicket(a, tk.ID, at)
+	arr := &m.actions[0]
+	m.mu.Unlock()
+	require.NoError(t, eng.Tick(ctx, at))
+	got, err := eng.Store().Get(ctx, tk.ID)
+	require.NoError(t, err)
+	require.True(t, got.HasTag(TagBatch), "the action was applied")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	require.NotNil(t, m.spare, "Engine.Tick recycled the slice")
+	require.Same(t, arr, &m.spare[:1][0])
+}
