@@ -105,6 +105,7 @@ type Monitor struct {
 	actions   []Action
 	actionsN  int      // how many actions the last Actions returned: the next slice's capacity
 	spare     []Action // a cleared slice RecycleActions handed back: the next list's array
+	gradeEnv  GradeEnv // gradeWarning's scratch
 	lastSweep time.Time
 	now       time.Time // latest time seen
 }
@@ -648,7 +649,12 @@ func (m *Monitor) gradeWarning(w *Warning, env *GradeEnv) {
 	env.Kind, env.Rule, env.Stat, env.Window = string(w.Kind), w.Evidence.Rule, w.Grade.String(), w.Evidence.Window
 	env.Members, env.Customers, env.Observed = w.Evidence.Members, w.Evidence.Customers, w.Evidence.Observed
 	env.Baseline, env.PValue, env.Ratio, env.Score = w.Evidence.Baseline, w.Evidence.PValue, w.Evidence.Ratio, w.Evidence.Score
-	m.cfg.grade(w, env)
+	// The grading programs take their env as an interface: env itself
+	// would escape, and with it every detector's finding (a heap object
+	// per fire). The Monitor's scratch copy escapes instead, once.
+	m.gradeEnv = *env
+	m.cfg.grade(w, &m.gradeEnv)
+	m.gradeEnv = GradeEnv{}
 }
 
 // update merges a new finding into an open warning.

@@ -108,3 +108,27 @@ func TestEngineTickRecyclesActions(t *testing.T) {
 	require.NotNil(t, m.spare, "Engine.Tick recycled the slice")
 	require.Same(t, arr, &m.spare[:1][0])
 }
+
+// TestFindingStaysOnStack checks that updating an open warning with a
+// detector's finding allocates nothing: the finding (and its grading env)
+// does not escape to the heap.
+func TestFindingStaysOnStack(t *testing.T) {
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	m, err := NewMonitor(context.Background(), Options{})
+	require.NoError(t, err)
+	key := NewKey("stage", "reply", "ticket", "T1")
+	fp := Fingerprint(KindDeadline, key)
+	tickets := []string{"T1"}
+	fire := func() {
+		f := finding{kind: KindDeadline, key: key, fp: fp, at: at, grade: GradeIII,
+			ev:      Evidence{Window: "4h", Ratio: 0.8, Tickets: tickets, Members: 1, Rule: "deadline/overdue", Customers: 1},
+			explain: "ticket T1 is late",
+			env:     GradeEnv{Customer: "C1", Region: "gd.gz.th.s01", Category: "billing.dispute", Ratio: 0.8}}
+		m.fire(&f)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fire() // raises it
+	require.Zero(t, testing.AllocsPerRun(100, fire))
+	require.Equal(t, GradeIII, m.active[fp].w.Grade)
+}
