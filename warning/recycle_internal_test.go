@@ -132,3 +132,41 @@ func TestFindingStaysOnStack(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(100, fire))
 	require.Equal(t, GradeIII, m.active[fp].w.Grade)
 }
+
+// TestDeadlineTicketStateReused checks that a closed ticket's deadline
+// state is reused for a new ticket once a compaction has dropped its
+// alarms, not before, and comes back cleared.
+func TestDeadlineTicketStateReused(t *testing.T) {
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	m, err := NewMonitor(context.Background(), Options{})
+	require.NoError(t, err)
+	ticket := func(id string) *complaint.Ticket {
+		return &complaint.Ticket{ID: id, ReceivedAt: at, UpdatedAt: at, Status: complaint.StatusHandling, Kind: complaint.KindComplaint,
+			Customer: "C1", Region: "gd.gz.th.s01", Category: "billing.dispute",
+			Deadlines: complaint.Deadlines{Reply: at.Add(4 * time.Hour), Resolve: at.Add(48 * time.Hour)}}
+	}
+	d := m.dl
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := ticket("T1")
+	d.update(old, m)
+	st := d.tickets["T1"]
+	require.NotNil(t, st)
+	d.update(ticket("T0"), m) // stays open
+	old.Status = complaint.StatusClosed
+	d.update(old, m)
+	d.update(ticket("T2"), m)
+	require.NotSame(t, st, d.tickets["T2"], "reused while its alarms are in the heap")
+	d.compact()
+	d.update(ticket("T3"), m)
+	require.Same(t, st, d.tickets["T3"], "reused after the compaction")
+	require.Equal(t, "T3", st.id)
+	require.False(t, st.closed)
+	require.Equal(t, uint32(1), st.gen)
+	require.Equal(t, [nStages]uint8{}, st.fired)
+	for i := range d.heap {
+		if a := &d.heap[i]; a.t == st {
+			require.Equal(t, st.gen, a.gen)
+		}
+	}
+}
