@@ -170,3 +170,35 @@ func TestDeadlineTicketStateReused(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerSnapshotAllocs checks what an update of an open warning costs
+// the ledger: touch reuses a spent snapshot, and writing it deep-copies
+// only the slices (the snapshot is copied into the entry once, not
+// cloned twice). The entry gets the warning's latest state, its own copy.
+func TestLedgerSnapshotAllocs(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	l, err := LoadLedger(ctx, nil, LedgerConfig{})
+	require.NoError(t, err)
+	key := NewKey("region", "gd.gz.th", "category", "billing.dispute")
+	w := Warning{ID: "W1", Kind: KindBatch, Key: key, Fingerprint: Fingerprint(KindBatch, key), Grade: GradeIII,
+		RaisedAt: at, UpdatedAt: at, Evidence: Evidence{Tickets: []string{"T1", "T2"}, Members: 2, Rule: "batch/1h"}}
+	w.ID, _ = l.raise(&w)
+	update := func() {
+		w.Evidence.Members++
+		w.UpdatedAt = w.UpdatedAt.Add(time.Minute)
+		l.touch(&w)
+		l.mu.Lock()
+		l.writeSnap(l.entries[w.ID])
+		l.mu.Unlock()
+	}
+	update()
+	// Key and Tickets deep-copied; the ledgerData of the record.
+	require.LessOrEqual(t, testing.AllocsPerRun(100, update), 3.0) // 7 before
+	e := l.entries[w.ID]
+	require.Equal(t, w.Evidence.Members, e.Warning.Evidence.Members)
+	require.Equal(t, w.UpdatedAt, e.Warning.UpdatedAt)
+	require.Equal(t, w.Evidence.Tickets, e.Warning.Evidence.Tickets)
+	require.NotSame(t, &w.Evidence.Tickets[0], &e.Warning.Evidence.Tickets[0], "the entry has its own copy")
+	require.NotSame(t, &w.Key[0], &e.Warning.Key[0])
+}
