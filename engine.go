@@ -733,8 +733,12 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 		}
 	}
 	for _, src := range e.sources {
-		if err := e.applyActions(ctx, src.Actions(), true); err != nil {
+		actions := src.Actions()
+		if err := e.applyActions(ctx, actions, true); err != nil {
 			errs = append(errs, err)
+		}
+		if r, ok := src.(ActionRecycler); ok {
+			r.RecycleActions(actions)
 		}
 	}
 	return errors.Join(errs...)

@@ -550,7 +550,11 @@ func (c *Config) grade(w *Warning, env *GradeEnv) {
 		}
 	}
 	if by == "" {
-		w.GradedBy = "default/" + w.Evidence.Rule
+		// An open warning regraded keeps its string (no allocation).
+		if rule := w.Evidence.Rule; len(w.GradedBy) != len("default/")+len(rule) ||
+			!strings.HasPrefix(w.GradedBy, "default/") || !strings.HasSuffix(w.GradedBy, rule) {
+			w.GradedBy = "default/" + rule
+		}
 		return
 	}
 	w.Grade, w.GradedBy = best, by

@@ -69,6 +69,11 @@ type deadlines struct {
 	// when it grows past twice that, so it stays proportional to the open
 	// tickets' alarms, not to history.
 	live int
+	// closed are the tickets closed since the last compaction: stale
+	// alarms in the heap may still point at them. A compaction drops
+	// those alarms and moves the tickets, cleared, to free, whence update
+	// takes a new ticket's state before allocating one.
+	closed, free []*dlTicket
 }
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
@@ -88,6 +93,9 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 			delete(d.tickets, t.ID)
 			st.closed = true
 			d.endAll(st, t.UpdatedAt, m)
+			if len(d.closed) < 2*d.live+1024 { // else left to the collector
+				d.closed = append(d.closed, st)
+			}
 		}
 		return
 	}
@@ -110,7 +118,14 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		if !any {
 			return
 		}
-		st = &dlTicket{id: t.ID, received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
+		if n := len(d.free); n > 0 {
+			st = d.free[n-1]
+			d.free[n-1] = nil
+			d.free = d.free[:n-1]
+		} else {
+			st = new(dlTicket)
+		}
+		*st = dlTicket{id: t.ID, received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
 		d.tickets[t.ID] = st
 	} else if st.due == due && st.done == done && st.paused == paused {
 		return
@@ -249,14 +264,34 @@ func (d *deadlines) compact() {
 		}
 	}
 	clear(d.heap[len(keep):])
-	if cap(keep) > 4*len(keep)+1024 {
-		keep = append([]alarm(nil), keep...)
+	// push compacts again before the heap passes 2·live+1024 alarms: an
+	// array of that capacity never regrows until then (append's regrowth
+	// from the exact length cost ≈ 2 GB in 20 M rows of the dense stream).
+	// A smaller one is replaced now; a larger one is kept unless it is
+	// four times that, as after a wave of closings: the open tickets'
+	// alarms rise and fall by 4× over a day, and shrinking at 2× had the
+	// next day's rise regrow it every time.
+	if need := 2*len(keep) + 1024; cap(keep) < need || cap(keep) > 4*need {
+		h := make([]alarm, len(keep), need)
+		copy(h, keep)
+		keep = h
 	}
 	d.heap = keep
 	for i := len(keep)/2 - 1; i >= 0; i-- {
 		d.down(i)
 	}
 	d.live = len(keep)
+	// No alarm left points at a closed ticket: their states are free for
+	// new tickets. The free list is kept no longer than the open tickets
+	// (a wave of closings leaves the rest to the collector).
+	for i, st := range d.closed {
+		if len(d.free) < len(d.tickets) {
+			*st = dlTicket{}
+			d.free = append(d.free, st)
+		}
+		d.closed[i] = nil
+	}
+	d.closed = d.closed[:0]
 }
 
 // push adds a to the heap. It sifts a hole up rather than swapping: the

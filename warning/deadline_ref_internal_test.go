@@ -380,9 +380,19 @@ func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadline
 			tk.Deadlines.Regulator = pick(24, 96)
 		}
 	}
+	lastCap, lastCompactions := 0, 0
 	check := func(step int) {
 		t.Helper()
 		require.Equal(t, len(ref.heap), len(m.dl.heap), "heap length, step %d", step)
+		// After the first compaction the heap's array is replaced only by
+		// a compaction: it never regrows between two.
+		if c := cap(m.dl.heap); c != lastCap {
+			if ref.compactions > 0 {
+				require.NotEqual(t, lastCompactions, ref.compactions, "heap regrown from %d to %d between compactions, step %d", lastCap, c, step)
+			}
+			lastCap = c
+		}
+		lastCompactions = ref.compactions
 		require.Equal(t, ref.live, m.dl.live, "live, step %d", step)
 		for i := range ref.heap {
 			a, b := &ref.heap[i], &m.dl.heap[i]

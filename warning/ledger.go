@@ -145,6 +145,8 @@ type Ledger struct {
 	byFP    map[string]string // fingerprint → latest entry id
 	dirty   map[string]bool
 	snaps   map[string]*Warning
+	spare   []*Warning      // snapshots writeSnap is done with, cleared: pendingSnap's next
+	scratch Warning         // raise's snapshot
 	looking map[string]bool // closed entries with look-backs to run
 	retest  func(w *Warning, now time.Time) bool
 
@@ -338,13 +340,14 @@ func (l *Ledger) gradeDur(m map[string]Duration, g Grade) time.Duration {
 	return time.Duration(m[g.String()])
 }
 
-// apply folds one record into e (the ledger's only mutator).
+// apply folds one record into e (the ledger's only mutator). d.Warning is
+// the caller's own copy (decoded, or cloned for the record): e keeps it.
 func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
 	e.Version++
 	switch typ {
 	case recRaised, recRefired, recReopened:
 		if d.Warning != nil {
-			e.Warning = *d.Warning.Clone()
+			e.Warning = *d.Warning
 		}
 		e.Raises = append(e.Raises, at)
 		if typ != recRefired {
@@ -369,7 +372,7 @@ func (l *Ledger) apply(e *Entry, typ string, at time.Time, d *ledgerData) {
 	case recUpdated:
 		if d.Warning != nil {
 			rec := e.Warning.Recurrence
-			e.Warning = *d.Warning.Clone()
+			e.Warning = *d.Warning
 			e.Warning.Recurrence = rec
 		}
 	case recEnded:
@@ -445,22 +448,35 @@ func (l *Ledger) raise(w *Warning) (string, int) {
 				horizon = h
 			}
 		}
-		snap := w.Clone()
-		snap.ID = e.Warning.ID
 		switch {
 		case e.State != StateClosed:
-			snap.Recurrence = e.Recurrences
+			snap := l.snapshot(w)
+			snap.ID, snap.Recurrence = e.Warning.ID, e.Recurrences
 			_ = l.step(context.Background(), e, recRefired, w.RaisedAt, &ledgerData{Warning: snap}, false)
+			*snap = Warning{}
 			return e.Warning.ID, e.Recurrences
 		case !w.RaisedAt.After(horizon):
+			snap := l.snapshot(w)
+			snap.ID = e.Warning.ID
 			_ = l.step(context.Background(), e, recReopened, w.RaisedAt, &ledgerData{Warning: snap, Recurred: true}, false)
+			*snap = Warning{}
 			return e.Warning.ID, e.Recurrences
 		}
 	}
 	e := &Entry{Warning: Warning{ID: w.ID}}
 	l.entries[w.ID] = e
-	_ = l.step(context.Background(), e, recRaised, w.RaisedAt, &ledgerData{Warning: w.Clone()}, false)
+	snap := l.snapshot(w)
+	_ = l.step(context.Background(), e, recRaised, w.RaisedAt, &ledgerData{Warning: snap}, false)
+	*snap = Warning{}
 	return w.ID, 0
+}
+
+// snapshot returns a deep copy of w in the ledger's scratch, for a record
+// (apply copies it into the entry): the caller clears it after the step.
+func (l *Ledger) snapshot(w *Warning) *Warning {
+	l.scratch = *w
+	l.scratch.deepen()
+	return &l.scratch
 }
 
 // touch marks the entry of w changed; an "updated" record is queued on Tick.
@@ -483,9 +499,20 @@ func (l *Ledger) pendingSnap(w *Warning) {
 		*s = *w // shallow: cloned when written
 		return
 	}
-	c := *w
-	l.snaps[w.ID] = &c
+	var c *Warning
+	if n := len(l.spare); n > 0 {
+		c = l.spare[n-1]
+		l.spare[n-1] = nil
+		l.spare = l.spare[:n-1]
+	} else {
+		c = new(Warning)
+	}
+	*c = *w
+	l.snaps[w.ID] = c
 }
+
+// maxSpareSnaps bounds Ledger.spare (≈ 400 B each).
+const maxSpareSnaps = 1 << 12
 
 // ended records that the detector stopped firing for w. A per-ticket
 // warning (deadline, repeat, escalation) nobody acknowledged is closed by
@@ -523,9 +550,16 @@ func (l *Ledger) writeSnap(e *Entry) {
 	if s == nil || e.State == StateClosed {
 		return
 	}
-	snap := s.Clone()
-	snap.ID, snap.Recurrence = id, e.Recurrences
-	_ = l.step(context.Background(), e, recUpdated, snap.UpdatedAt, &ledgerData{Warning: snap}, false)
+	// s is the ledger's own shallow copy of the warning: made deep, it is
+	// the record's snapshot, which apply copies into e; then pendingSnap
+	// may reuse it.
+	s.deepen()
+	s.ID, s.Recurrence = id, e.Recurrences
+	_ = l.step(context.Background(), e, recUpdated, s.UpdatedAt, &ledgerData{Warning: s}, false)
+	if len(l.spare) < maxSpareSnaps {
+		*s = Warning{}
+		l.spare = append(l.spare, s)
+	}
 }
 
 // tick queues updated snapshots, runs due look-backs and writes the journal.

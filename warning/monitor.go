@@ -103,7 +103,9 @@ type Monitor struct {
 	dueBuf    []*active                   // notices' scratch list of the warnings due
 	idle      map[Kind][]idleAt           // min-heaps: when customer warnings may go idle
 	actions   []Action
-	actionsN  int // how many actions the last Actions returned: the next slice's capacity
+	actionsN  int      // how many actions the last Actions returned: the next slice's capacity
+	spare     []Action // a cleared slice RecycleActions handed back: the next list's array
+	gradeEnv  GradeEnv // gradeWarning's scratch
 	lastSweep time.Time
 	now       time.Time // latest time seen
 }
@@ -549,6 +551,41 @@ func (m *Monitor) Actions() []Action {
 	return out
 }
 
+// RecycleActions hands back a slice Actions returned, once every action in
+// it has been applied and nothing refers to the slice or to its events'
+// Tags any more: the Monitor clears it and fills it, and the Tags arrays,
+// with later actions instead of allocating new ones. Engine.Tick calls it
+// (the Monitor is a kesu.ActionRecycler) after applying the actions.
+// Recycling is optional; a recycled slice must not be used again by the
+// caller.
+func (m *Monitor) RecycleActions(actions []Action) {
+	// A slice far larger than its last use (a burst of tags) is left to
+	// the collector rather than held.
+	if cap(actions) == 0 || cap(actions) > max(4*len(actions), maxSpareActions) {
+		return
+	}
+	actions = actions[:cap(actions)]
+	for i := range actions {
+		// No ticket id, explanation or tag stays reachable; a Tags array
+		// of tagTicket's size is kept, empty, for the slot's next action.
+		tags := actions[i].Event.Tags
+		if cap(tags) != 2 {
+			tags = nil
+		}
+		clear(tags[:cap(tags)])
+		actions[i] = Action{Event: complaint.Event{Tags: tags[:0]}}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cap(actions) > cap(m.spare) {
+		m.spare = actions[:0]
+	}
+}
+
+// maxSpareActions is the largest action slice RecycleActions keeps
+// whatever its last use (≈ 4 MB).
+const maxSpareActions = 1 << 14
+
 // Active returns copies of the warnings firing now, sorted by raise time
 // then fingerprint.
 func (m *Monitor) Active() []Warning {
@@ -612,7 +649,12 @@ func (m *Monitor) gradeWarning(w *Warning, env *GradeEnv) {
 	env.Kind, env.Rule, env.Stat, env.Window = string(w.Kind), w.Evidence.Rule, w.Grade.String(), w.Evidence.Window
 	env.Members, env.Customers, env.Observed = w.Evidence.Members, w.Evidence.Customers, w.Evidence.Observed
 	env.Baseline, env.PValue, env.Ratio, env.Score = w.Evidence.Baseline, w.Evidence.PValue, w.Evidence.Ratio, w.Evidence.Score
-	m.cfg.grade(w, env)
+	// The grading programs take their env as an interface: env itself
+	// would escape, and with it every detector's finding (a heap object
+	// per fire). The Monitor's scratch copy escapes instead, once.
+	m.gradeEnv = *env
+	m.cfg.grade(w, &m.gradeEnv)
+	m.gradeEnv = GradeEnv{}
 }
 
 // update merges a new finding into an open warning.
@@ -697,12 +739,23 @@ func (m *Monitor) tagTicket(a *active, id string, at time.Time) {
 	}
 	if m.actions == nil {
 		// The slice is the caller's once Actions returns it: start the
-		// next at the last one's size rather than grow it from nothing.
-		m.actions = make([]Action, 0, max(m.actionsN, 16))
+		// next in the one the caller recycled, or at the last one's size
+		// rather than grow it from nothing.
+		if m.spare != nil {
+			m.actions, m.spare = m.spare, nil
+		} else {
+			m.actions = make([]Action, 0, max(m.actionsN, 16))
+		}
+	}
+	// A recycled slot holds its last Tags array, cleared: reuse it.
+	n := len(m.actions)
+	var tags []complaint.Tag
+	if n < cap(m.actions) {
+		tags = m.actions[:n+1][n].Event.Tags
 	}
 	m.actions = append(m.actions, Action{Ticket: id, Event: complaint.Event{
 		Type: complaint.EventTagged, At: at, Text: a.w.Explanation,
-		Tags: []complaint.Tag{{Name: a.tag, Rule: a.rule, At: at}, {Name: TagWarned, Rule: a.rule, At: at}},
+		Tags: append(tags, complaint.Tag{Name: a.tag, Rule: a.rule, At: at}, complaint.Tag{Name: TagWarned, Rule: a.rule, At: at}),
 	}})
 }
 

@@ -244,10 +244,15 @@ func (w *Warning) shared() Warning {
 // Clone returns a deep copy of w.
 func (w *Warning) Clone() *Warning {
 	c := *w
-	c.Key = slices.Clone(w.Key)
-	c.Evidence.Tickets = slices.Clone(w.Evidence.Tickets)
-	c.Evidence.Points = slices.Clone(w.Evidence.Points)
+	c.deepen()
 	return &c
+}
+
+// deepen gives w copies of its slices: a shallow copy becomes a deep one.
+func (w *Warning) deepen() {
+	w.Key = slices.Clone(w.Key)
+	w.Evidence.Tickets = slices.Clone(w.Evidence.Tickets)
+	w.Evidence.Points = slices.Clone(w.Evidence.Points)
 }
 
 // ID derivation: "W" + 12 hex digits of FNV-64a(fingerprint, raised-at).

@@ -182,13 +182,16 @@ func (s *Stack) Configure(base kesu.Config) kesu.Config {
 // action on a ticket the store no longer holds (closed, forgotten) is
 // counted, not an error; so is one the lifecycle refuses.
 func (s *Stack) AfterTick(ctx context.Context, eng *kesu.Engine) {
-	for _, a := range s.Monitor.Actions() {
-		if err := eng.Act(ctx, a.Ticket, a.Event); err != nil {
+	actions := s.Monitor.Actions()
+	for i := range actions {
+		if err := eng.Act(ctx, actions[i].Ticket, actions[i].Event); err != nil {
 			s.mu.Lock()
 			s.actionErrs++
 			s.mu.Unlock()
 		}
 	}
+	// Act copies what it stores: the Monitor may refill the slice.
+	s.Monitor.RecycleActions(actions)
 }
 
 // DroppedActions returns how many Monitor actions could not be applied.
