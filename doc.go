@@ -64,7 +64,11 @@
 // History or Workload the stages read — can go in Config.Background: they
 // see the same events in the same order on a goroutine of their own, and
 // Tick waits for them, so results are the same. Engine.Take and Engine.Act
-// are Intake and Apply without the copy of the ticket they return.
+// are Intake and Apply without the copy of the ticket they return. Over a
+// store that copies what it is given (the replay window), the engine has
+// an AppendStage (routing's) decide into its reused Payloads, and hands an
+// ActionRecycler (the warning Monitor) its applied actions back, so that
+// neither allocates per ticket.
 //
 // # Writing an adapter
 //
