@@ -118,13 +118,7 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		if !any {
 			return
 		}
-		if n := len(d.free); n > 0 {
-			st = d.free[n-1]
-			d.free[n-1] = nil
-			d.free = d.free[:n-1]
-		} else {
-			st = new(dlTicket)
-		}
+		st = takeFree(&d.free)
 		*st = dlTicket{id: t.ID, received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
 		d.tickets[t.ID] = st
 	} else if st.due == due && st.done == done && st.paused == paused {
@@ -369,4 +363,17 @@ func (d *deadlines) down(i int) {
 		i = s
 	}
 	h[i] = x
+}
+
+// takeFree pops the last of *free (clearing its place), or returns a new T
+// when there is none.
+func takeFree[T any](free *[]*T) *T {
+	n := len(*free)
+	if n == 0 {
+		return new(T)
+	}
+	p := (*free)[n-1]
+	(*free)[n-1] = nil
+	*free = (*free)[:n-1]
+	return p
 }

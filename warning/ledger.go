@@ -499,14 +499,7 @@ func (l *Ledger) pendingSnap(w *Warning) {
 		*s = *w // shallow: cloned when written
 		return
 	}
-	var c *Warning
-	if n := len(l.spare); n > 0 {
-		c = l.spare[n-1]
-		l.spare[n-1] = nil
-		l.spare = l.spare[:n-1]
-	} else {
-		c = new(Warning)
-	}
+	c := takeFree(&l.spare)
 	*c = *w
 	l.snaps[w.ID] = c
 }
