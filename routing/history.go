@@ -145,18 +145,6 @@ type expiry struct {
 // never move, so growing the slab copies no customer.
 const slabShift = 12
 
-// History keeps a ticket id as its idtab.Key, a fixed, deterministic
-// 64-bit hash (no random seed, so a replay behaves the same every run),
-// not as the string; customer ids are compared in full. Ids of up to 8
-// bytes of one length map to distinct keys; other ids collide with
-// probability about 2⁻⁶⁴ per pair. A key is only ever compared with the
-// keys of the same customer's marks and open tickets (at most HistoryMarks
-// and a few open ones), so over ten million look-ups the chance that one
-// counts wrong is below 10⁻¹⁰. The hash is not built to resist ids crafted
-// to collide: such a pair of one customer's tickets would drop one contact
-// or escalation from the other's counts, or one open ticket from the
-// customer's.
-
 // History is the index of each customer's recent history that tag and route
 // expressions read (history.*): a projection of the event log kept as a
 // kesu.Observer, never a store scan. It keeps, per customer, the contacts,
@@ -168,10 +156,20 @@ const slabShift = 12
 // Customers live in a slab of fixed-size chunks (one pointer each, the id),
 // found by a pointer-free hash table from the id to the slot; their marks
 // (24 bytes without pointers) and open tickets are blocks of pointer-free
-// pools. Tickets are kept as a 64-bit hash of their id (see idtab.Key for the
-// collision risk) and categories as the id of their two-level truncation in
-// a table that grows with the distinct sub-categories seen (a taxonomy's
+// pools. Categories are kept as the id of their two-level truncation in a
+// table that grows with the distinct sub-categories seen (a taxonomy's
 // worth). Slots, blocks and table space of forgotten customers are reused.
+//
+// Tickets are kept as a fixed, deterministic 64-bit hash of their id (no
+// random seed, so a replay behaves the same every run), not as the string;
+// customer ids are compared in full. Ids of up to 8 bytes of one length get
+// distinct keys; other ids collide with probability about 2⁻⁶⁴ per pair. A
+// key is only ever compared with the keys of the same customer's marks and
+// open tickets (at most HistoryMarks and a few open ones), so over ten
+// million look-ups the chance that one counts wrong is below 10⁻¹⁰. The
+// hash is not built to resist ids crafted to collide: such a pair of one
+// customer's tickets would drop one contact or escalation from the other's
+// counts, or one open ticket from the customer's.
 //
 // The zero value is not usable; call NewHistory. A History is safe for
 // concurrent use (Observe is called one at a time by the engine; Lookup may

@@ -248,9 +248,9 @@ func (s *Stage) DecideAppend(_ context.Context, in kesu.Input, dst []complaint.E
 	return s.decide(in, dst, p)
 }
 
-// decide is Decide with the events appended to dst; with p nil they and
-// their payloads take one new allocation (Decide's result is the caller's),
-// otherwise the payloads go in p.
+// decide is DecideAppend, and with pay nil Decide: then dst is nil and the
+// events and their payloads take one new allocation (Decide's result is
+// the caller's).
 func (s *Stage) decide(in kesu.Input, dst []complaint.Event, pay *kesu.Payloads) ([]complaint.Event, error) {
 	t := in.Ticket
 	if in.Trigger == nil || t == nil {
@@ -303,14 +303,7 @@ func (s *Stage) decide(in kesu.Input, dst []complaint.Event, pay *kesu.Payloads)
 		if len(d.Tags) == 0 {
 			return dst, nil
 		}
-		var tags []complaint.Tag
-		if pay != nil {
-			pay.Tags = d.tags(in.Now, pay.Tags[:0])
-			tags = slices.Clip(pay.Tags)
-		} else {
-			tags = d.tags(in.Now, nil)
-		}
-		return append(dst, complaint.Event{Type: complaint.EventTagged, Tags: tags}), nil
+		return append(dst, complaint.Event{Type: complaint.EventTagged, Tags: d.tagsInto(in.Now, pay, nil)}), nil
 	}
 	// What the decision holds is worked out first, so that its events
 	// and what they point to take one allocation.
@@ -349,7 +342,7 @@ func (s *Stage) decide(in kesu.Input, dst []complaint.Event, pay *kesu.Payloads)
 	}
 	var (
 		out  []complaint.Event
-		tags []complaint.Tag
+		tags []complaint.Tag // Decide's room for them (DecideAppend's is pay.Tags)
 		dsp  *complaint.Dispatch
 		asg  *complaint.Assign
 		dls  *complaint.Deadlines
@@ -359,14 +352,10 @@ func (s *Stage) decide(in kesu.Input, dst []complaint.Event, pay *kesu.Payloads)
 		out, buf = newDecided(n)
 		tags, dsp, asg, dls = buf.tags[:0], &buf.dispatch, &buf.assign, &buf.deadlines
 	} else {
-		out, tags, dsp, asg, dls = dst, pay.Tags[:0], &pay.Dispatch, &pay.Assign, &pay.Deadlines
+		out, dsp, asg, dls = dst, &pay.Dispatch, &pay.Assign, &pay.Deadlines
 	}
 	if len(d.Tags) > 0 {
-		tags = d.tags(in.Now, tags)
-		if pay != nil {
-			pay.Tags = tags
-		}
-		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: slices.Clip(tags)})
+		out = append(out, complaint.Event{Type: complaint.EventTagged, Tags: d.tagsInto(in.Now, pay, tags)})
 	}
 	if dispatch {
 		*dsp = d.Dispatch
@@ -392,6 +381,17 @@ func (s *Stage) decide(in kesu.Input, dst []complaint.Event, pay *kesu.Payloads)
 		}
 	}
 	return out, nil
+}
+
+// tagsInto returns the decision's tags, dated at: in pay's array (grown
+// when short and kept there for the next decision) when pay is set, else
+// appended to dst.
+func (d *Decision) tagsInto(at time.Time, pay *kesu.Payloads, dst []complaint.Tag) []complaint.Tag {
+	if pay == nil {
+		return d.tags(at, dst)
+	}
+	pay.Tags = d.tags(at, pay.Tags[:0])
+	return slices.Clip(pay.Tags)
 }
 
 // tags appends the decision's tags, dated at, to dst (a new slice when

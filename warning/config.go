@@ -551,9 +551,8 @@ func (c *Config) grade(w *Warning, env *GradeEnv) {
 	}
 	if by == "" {
 		// An open warning regraded keeps its string (no allocation).
-		if rule := w.Evidence.Rule; len(w.GradedBy) != len("default/")+len(rule) ||
-			!strings.HasPrefix(w.GradedBy, "default/") || !strings.HasSuffix(w.GradedBy, rule) {
-			w.GradedBy = "default/" + rule
+		if rest, ok := strings.CutPrefix(w.GradedBy, "default/"); !ok || rest != w.Evidence.Rule {
+			w.GradedBy = "default/" + w.Evidence.Rule
 		}
 		return
 	}

@@ -175,8 +175,13 @@ func (d *decoder) room(top bool) *eventPayloads {
 	return d.pay
 }
 
-// reuse empties *p and returns p.
-func reuse[T any](p *T) *T {
+// payload returns where a payload of the event being read goes: its place
+// in r (from in), emptied, or a new one when r is nil.
+func payload[T any](r *eventPayloads, in func(*eventPayloads) *T) *T {
+	if r == nil {
+		return new(T)
+	}
+	p := in(r)
 	var zero T
 	*p = zero
 	return p
@@ -760,91 +765,55 @@ func (d *decoder) eventField(s *scanner, k []byte, e *complaint.Event, set *uint
 	case "dispatch":
 		s.seen(set, fDispatch)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Dispatch = reuse(&r.dispatch)
-			} else {
-				e.Dispatch = new(complaint.Dispatch)
-			}
+			e.Dispatch = payload(d.room(top), func(r *eventPayloads) *complaint.Dispatch { return &r.dispatch })
 			d.dispatch(s, e.Dispatch)
 		}
 	case "assign":
 		s.seen(set, fAssign)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Assign = reuse(&r.assign)
-			} else {
-				e.Assign = new(complaint.Assign)
-			}
+			e.Assign = payload(d.room(top), func(r *eventPayloads) *complaint.Assign { return &r.assign })
 			d.assign(s, e.Assign)
 		}
 	case "deadlines":
 		s.seen(set, fDeadlines)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Deadlines = reuse(&r.deadlines)
-			} else {
-				e.Deadlines = new(complaint.Deadlines)
-			}
+			e.Deadlines = payload(d.room(top), func(r *eventPayloads) *complaint.Deadlines { return &r.deadlines })
 			d.deadlines(s, e.Deadlines)
 		}
 	case "approval":
 		s.seen(set, fApproval)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Approval = reuse(&r.approval)
-			} else {
-				e.Approval = new(complaint.Approval)
-			}
+			e.Approval = payload(d.room(top), func(r *eventPayloads) *complaint.Approval { return &r.approval })
 			d.approval(s, e.Approval)
 		}
 	case "escalation":
 		s.seen(set, fEscalation)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Escalation = reuse(&r.escalation)
-			} else {
-				e.Escalation = new(complaint.Escalation)
-			}
+			e.Escalation = payload(d.room(top), func(r *eventPayloads) *complaint.Escalation { return &r.escalation })
 			d.escalation(s, e.Escalation)
 		}
 	case "resolution":
 		s.seen(set, fResolution)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Resolution = reuse(&r.resolution)
-			} else {
-				e.Resolution = new(complaint.Resolution)
-			}
+			e.Resolution = payload(d.room(top), func(r *eventPayloads) *complaint.Resolution { return &r.resolution })
 			d.resolution(s, e.Resolution)
 		}
 	case "visit":
 		s.seen(set, fVisit)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Visit = reuse(&r.visit)
-			} else {
-				e.Visit = new(complaint.Visit)
-			}
+			e.Visit = payload(d.room(top), func(r *eventPayloads) *complaint.Visit { return &r.visit })
 			d.visit(s, e.Visit)
 		}
 	case "closing":
 		s.seen(set, fClosing)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Closing = reuse(&r.closing)
-			} else {
-				e.Closing = new(complaint.Closing)
-			}
+			e.Closing = payload(d.room(top), func(r *eventPayloads) *complaint.Closing { return &r.closing })
 			d.closing(s, e.Closing)
 		}
 	case "merge":
 		s.seen(set, fMerge)
 		if !s.null() {
-			if r := d.room(top); r != nil {
-				e.Merge = reuse(&r.merge)
-			} else {
-				e.Merge = new(complaint.Merge)
-			}
+			e.Merge = payload(d.room(top), func(r *eventPayloads) *complaint.Merge { return &r.merge })
 			d.merge(s, e.Merge)
 		}
 	default:
