@@ -1,0 +1,182 @@
+package routing
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kesu-go/kesu/complaint"
+)
+
+// workloadEvent returns a well-formed event of type et; assignee names the
+// assignment's handler.
+func workloadEvent(et complaint.EventType, assignee string, at time.Time) complaint.Event {
+	e := complaint.Event{Type: et, At: at, Text: "x"}
+	switch et {
+	case complaint.EventReceived:
+		e.Intake = &complaint.Intake{Kind: complaint.KindComplaint, Channel: complaint.ChannelHotline,
+			Category: "billing.dispute", Region: "gd.gz", Customer: "C1", Text: "x", ReceivedAt: at}
+	case complaint.EventTagged:
+		e.Tags = []complaint.Tag{{Name: "vip", Rule: "r"}}
+	case complaint.EventDispatched, complaint.EventTransferred:
+		e.Dispatch = &complaint.Dispatch{Unit: "u1"}
+	case complaint.EventAssigned:
+		e.Assign = &complaint.Assign{Assignee: assignee}
+	case complaint.EventDeadlinesSet:
+		e.Deadlines = &complaint.Deadlines{Resolve: at.Add(48 * time.Hour)}
+	case complaint.EventApproved:
+		e.Approval = &complaint.Approval{Amount: 100}
+	case complaint.EventEscalated:
+		e.Escalation = &complaint.Escalation{Target: "12300"}
+	case complaint.EventResolved:
+		e.Resolution = &complaint.Resolution{Outcome: "done"}
+	case complaint.EventVisited:
+		e.Visit = &complaint.Visit{Satisfied: true}
+	case complaint.EventClosed:
+		e.Closing = &complaint.Closing{Responsibility: complaint.Responsibility{Unit: "u1"}}
+	case complaint.EventMerged:
+		e.Merge = &complaint.Merge{Problem: "P1"}
+	}
+	return e
+}
+
+// workloadState is what Workload counts a ticket by.
+func workloadState(t *complaint.Ticket) (open bool, assignee string) { return t.Open(), t.Assignee }
+
+// TestWorkloadSkipsOnlyStillEvents holds movesWork to the lifecycle: every
+// event type it skips, applied in every status that allows it (reached
+// with and without an assignee), leaves the ticket's assignee and
+// openness as they were; and each type it does not skip is one that can
+// change them (or closes the ticket's life: visited, closed).
+func TestWorkloadSkipsOnlyStillEvents(t *testing.T) {
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	paths := [][]complaint.EventType{
+		{},
+		{complaint.EventAccepted},
+		{complaint.EventDispatched},
+		{complaint.EventDispatched, complaint.EventAssigned},
+		{complaint.EventDispatched, complaint.EventAssigned, complaint.EventWaiting},
+		{complaint.EventDispatched, complaint.EventAssigned, complaint.EventReplied},
+		{complaint.EventDispatched, complaint.EventAssigned, complaint.EventResolved},
+		{complaint.EventDispatched, complaint.EventAssigned, complaint.EventResolved, complaint.EventVisited},
+		{complaint.EventDispatched, complaint.EventAssigned, complaint.EventResolved, complaint.EventClosed},
+		{complaint.EventDispatched, complaint.EventAssigned, complaint.EventResolved, complaint.EventClosed, complaint.EventReopened},
+	}
+	applied := map[complaint.EventType]int{}
+	changed := map[complaint.EventType]bool{}
+	for _, path := range paths {
+		base := new(complaint.Ticket)
+		ev := workloadEvent(complaint.EventReceived, "", t0)
+		require.NoError(t, complaint.Apply(base, &ev))
+		for i, et := range path {
+			ev := workloadEvent(et, "A1", t0.Add(time.Duration(i+1)*time.Minute))
+			require.NoError(t, complaint.Apply(base, &ev), "path %v", path)
+		}
+		for _, et := range complaint.EventTypes {
+			if !complaint.Can(base.Status, et) {
+				continue
+			}
+			tk := *base
+			tk.Tags = slices.Clone(base.Tags)
+			ev := workloadEvent(et, "A2", t0.Add(time.Hour))
+			require.NoError(t, complaint.Apply(&tk, &ev), "%s in %s", et, base.Status)
+			applied[et]++
+			open0, a0 := workloadState(base)
+			open1, a1 := workloadState(&tk)
+			if open0 != open1 || a0 != a1 {
+				changed[et] = true
+				require.True(t, movesWork(et), "%s in %s changes (open %v→%v, assignee %q→%q) but Workload skips it",
+					et, base.Status, open0, open1, a0, a1)
+			}
+		}
+	}
+	for _, et := range complaint.EventTypes {
+		if et == complaint.EventReceived {
+			continue
+		}
+		require.Positive(t, applied[et], "%s was never applied: add a path to a status that allows it", et)
+		if movesWork(et) && !changed[et] {
+			// Visited and closed change nothing counted (the ticket is
+			// already resolved) but end its life; Workload looks at them
+			// so that a ticket it never saw resolved is still let go.
+			require.Contains(t, []complaint.EventType{complaint.EventVisited, complaint.EventClosed}, et,
+				"%s is looked at but never changes a ticket's assignee or openness", et)
+		}
+	}
+}
+
+// refWorkload is Workload as it was before it skipped events: it looks up
+// every event's ticket.
+type refWorkload struct {
+	byTicket map[string]string
+	load     map[string]int
+}
+
+func (w *refWorkload) observe(t *complaint.Ticket) {
+	cur := ""
+	if t.Open() {
+		cur = t.Assignee
+	}
+	prev := w.byTicket[t.ID]
+	if prev == cur {
+		return
+	}
+	if prev != "" {
+		if w.load[prev]--; w.load[prev] <= 0 {
+			delete(w.load, prev)
+		}
+	}
+	if cur == "" {
+		delete(w.byTicket, t.ID)
+		return
+	}
+	w.byTicket[t.ID] = cur
+	w.load[cur]++
+}
+
+// TestWorkloadMatchesReference walks random lifecycles of many tickets,
+// interleaved, and checks after every event that Workload counts every
+// handler's load as the reference that looks at every event does.
+func TestWorkloadMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	w := NewWorkload()
+	ref := &refWorkload{byTicket: map[string]string{}, load: map[string]int{}}
+	handlers := []string{"A1", "A2", "A3", "A4"}
+	tickets := make([]*complaint.Ticket, 40)
+	for i := range tickets {
+		tickets[i] = new(complaint.Ticket)
+	}
+	at := t0
+	for n := range 20000 {
+		tk := tickets[rng.IntN(len(tickets))]
+		at = at.Add(time.Minute)
+		var ev complaint.Event
+		if tk.Version == 0 || (tk.Status == complaint.StatusClosed && rng.IntN(4) == 0) {
+			*tk = complaint.Ticket{}
+			ev = workloadEvent(complaint.EventReceived, "", at)
+			ev.Ticket = fmt.Sprintf("T%d", n)
+			ev.Intake.ExternalID = ev.Ticket
+		} else {
+			allowed := complaint.Allowed(tk.Status)
+			ev = workloadEvent(allowed[rng.IntN(len(allowed))], handlers[rng.IntN(len(handlers))], at)
+			ev.Ticket = tk.ID
+		}
+		ev.Seq = tk.Version + 1
+		require.NoError(t, complaint.Apply(tk, &ev))
+		if ev.Type == complaint.EventReceived {
+			tk.ID = ev.Ticket
+		}
+		w.Observe(&ev, tk)
+		ref.observe(tk)
+		for _, h := range handlers {
+			require.Equal(t, ref.load[h], w.Load(h), "handler %s after event %d (%s on %s)", h, n, ev.Type, tk.ID)
+		}
+	}
+	require.NotEmpty(t, slices.Collect(maps.Keys(ref.load)), "the walk left no ticket assigned: it tested little")
+}
