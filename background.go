@@ -1,6 +1,7 @@
 package kesu
 
 import (
+	"log/slog"
 	"sync"
 
 	"github.com/kesu-go/kesu/complaint"
@@ -16,11 +17,13 @@ const (
 )
 
 // background runs Config.Background observers on a goroutine of their own:
-// the engine copies each stored event and the ticket after it into a batch,
-// hands full batches over, and waits for them all in Sync. The goroutine
-// runs while there are batches to see, and ends when there are none.
+// the engine copies each stored event into a batch, with the ticket it
+// needs to show them (see bgItem), hands full batches over, and waits for
+// them all in Sync. The goroutine runs while there are batches to see, and
+// ends when there are none.
 type background struct {
 	obs []Observer
+	log *slog.Logger
 
 	cur *bgBatch // being filled, under the engine's mu
 
@@ -29,6 +32,14 @@ type background struct {
 	free    []*bgBatch
 	running bool
 	changed sync.Cond // signalled when a batch was taken and when nothing runs
+
+	// The goroutine's working ticket: it folds a commit's events into it,
+	// from the ticket before the commit, to show each event with the
+	// ticket right after it. ok is false after a fold failed, until the
+	// next commit.
+	work     complaint.Ticket
+	workTags []complaint.Tag
+	ok       bool
 }
 
 type bgBatch struct {
@@ -36,42 +47,121 @@ type bgBatch struct {
 	n     int
 }
 
-// bgItem is an event and the ticket right after it, with their own arrays
-// and payloads (the engine reuses its own).
+// bgItem is an event with its own payloads (the engine reuses its own)
+// and, for the first event of a commit, the ticket its observers see it
+// with, or fold it into (see from).
 type bgItem struct {
 	ev   complaint.Event
 	p    payloads
-	t    complaint.Ticket
+	from bgFrom
+	t    complaint.Ticket // with from bgAfter or bgBefore
 	tags []complaint.Tag
 }
 
-func newBackground(obs []Observer) *background {
-	bg := &background{obs: obs}
+// bgFrom says where the ticket an item's event is shown with comes from.
+// A commit of one event (most actions) carries the ticket after it, as
+// the engine has it; a longer one (an intake and its decisions, an action
+// and the decisions it triggered) carries the ticket before it once, and
+// the goroutine folds the events into a copy of it (complaint.Apply, as
+// the engine did), instead of the engine copying the ticket after every
+// event: those copies were most of what handing events over cost the
+// engine.
+type bgFrom uint8
+
+const (
+	bgAfter  bgFrom = iota // t is the ticket after the event (a commit of one)
+	bgBefore               // t is the ticket before the commit: fold the event into it
+	bgZero                 // the commit creates the ticket: fold the event into the zero Ticket
+	bgNext                 // a later event of the commit: fold it into the working ticket
+)
+
+func newBackground(obs []Observer, log *slog.Logger) *background {
+	bg := &background{obs: obs, log: log}
 	bg.changed.L = &bg.mu
 	return bg
 }
 
-// add copies e and t into the current batch and hands it over when full.
-// The caller holds the engine's mu.
-func (bg *background) add(e *complaint.Event, t *complaint.Ticket) {
-	if bg.cur == nil {
-		bg.mu.Lock()
-		if n := len(bg.free); n > 0 {
-			bg.cur = bg.free[n-1]
-			bg.free = bg.free[:n-1]
-		}
-		bg.mu.Unlock()
+// addCommit copies a commit's events into the current batch, handing
+// batches over as they fill: with the ticket after the event when there
+// is one event, else with pre, the ticket before the commit (the zero
+// Ticket, at version 0, for an intake). pre is read only when there are
+// two events or more (over a copying store the engine loads it only then)
+// and must not yet be re-folded. The caller holds the engine's mu.
+func (bg *background) addCommit(evs []complaint.Event, pre, t *complaint.Ticket) {
+	for i := range evs {
 		if bg.cur == nil {
-			bg.cur = new(bgBatch)
+			bg.take()
+		}
+		it := &bg.cur.items[bg.cur.n]
+		bg.cur.n++
+		it.ev = it.p.clone(&evs[i])
+		switch {
+		case i > 0:
+			it.from = bgNext
+		case len(evs) == 1:
+			it.from = bgAfter
+			copyTicket(&it.t, t, &it.tags)
+		case pre.Version == 0:
+			it.from = bgZero
+		default:
+			it.from = bgBefore
+			copyTicket(&it.t, pre, &it.tags)
+		}
+		if bg.cur.n == bgBatchSize {
+			bg.flush()
 		}
 	}
-	it := &bg.cur.items[bg.cur.n]
-	bg.cur.n++
-	it.ev = it.p.clone(e)
-	copyTicket(&it.t, t, &it.tags)
-	if bg.cur.n == bgBatchSize {
-		bg.flush()
+}
+
+// take makes a free batch (or a new one) the current one. The caller holds
+// the engine's mu.
+func (bg *background) take() {
+	bg.mu.Lock()
+	if n := len(bg.free); n > 0 {
+		bg.cur = bg.free[n-1]
+		bg.free = bg.free[:n-1]
 	}
+	bg.mu.Unlock()
+	if bg.cur == nil {
+		bg.cur = new(bgBatch)
+	}
+}
+
+// ticket returns the ticket right after it's event, folding the event
+// into the working ticket when the item does not carry it; nil when a
+// fold failed (which cannot happen: the engine applied the same events to
+// the same ticket). Only the goroutine calls it.
+func (bg *background) ticket(it *bgItem) *complaint.Ticket {
+	w := &bg.work
+	switch it.from {
+	case bgAfter:
+		return &it.t
+	case bgBefore:
+		copyTicket(w, &it.t, &bg.workTags)
+		bg.ok = true
+	case bgZero:
+		*w = complaint.Ticket{}
+		bg.ok = true
+	}
+	if !bg.ok {
+		return nil
+	}
+	// Tags grow in the working array, not in a new one for every
+	// ticket; a ticket without tags keeps a nil Tags, as the engine's.
+	if w.Tags == nil {
+		w.Tags = bg.workTags[:0]
+	}
+	if err := complaint.Apply(w, &it.ev); err != nil {
+		bg.ok = false
+		bg.log.Error("kesu: re-folding a stored event for the background observers failed", "ticket", it.ev.Ticket, "seq", it.ev.Seq, "err", err)
+		return nil
+	}
+	if len(w.Tags) == 0 {
+		w.Tags = nil
+	} else if cap(w.Tags) > cap(bg.workTags) {
+		bg.workTags = w.Tags[:0]
+	}
+	return w
 }
 
 // flush hands the current batch over. The caller holds the engine's mu.
@@ -111,8 +201,12 @@ func (bg *background) run() {
 		bg.mu.Unlock()
 		for i := range b.items[:b.n] {
 			it := &b.items[i]
+			t := bg.ticket(it)
+			if t == nil {
+				continue
+			}
 			for _, o := range bg.obs {
-				o.Observe(&it.ev, &it.t)
+				o.Observe(&it.ev, t)
 			}
 		}
 		b.n = 0

@@ -337,9 +337,6 @@ func New(cfg Config) *Engine {
 		pending: make(map[string]struct{}),
 	}
 	e.sources = actionSources(append(slices.Clip(e.observers), cfg.Background...), e.tickers)
-	if len(cfg.Background) > 0 {
-		e.bg = newBackground(append([]Observer(nil), cfg.Background...))
-	}
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
 	}
@@ -364,6 +361,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Background) > 0 {
+		e.bg = newBackground(append([]Observer(nil), cfg.Background...), e.log)
 	}
 	if len(e.stages) == 0 {
 		e.log.Info("kesu: no stages configured: tickets are not tagged, routed or given deadlines")
@@ -672,6 +672,9 @@ func (e *Engine) customer(ctx context.Context, id string, b *buffers) *complaint
 func (e *Engine) notify(evs []complaint.Event, pre, t *complaint.Ticket) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.bg != nil {
+		e.bg.addCommit(evs, pre, t) // before pre is re-folded
+	}
 	for i := range evs {
 		cur := t
 		if i < len(evs)-1 {
@@ -684,9 +687,6 @@ func (e *Engine) notify(evs []complaint.Event, pre, t *complaint.Ticket) {
 		}
 		for _, o := range e.observers {
 			o.Observe(&evs[i], cur)
-		}
-		if e.bg != nil {
-			e.bg.add(&evs[i], cur)
 		}
 		for _, s := range e.subs {
 			s.fn(evs[i].Clone(), cur.Clone())

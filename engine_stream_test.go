@@ -198,3 +198,78 @@ func TestAppendStage(t *testing.T) {
 	}
 	assert.Equal(t, []string{"dispatched-u1", "dispatched-u2", "dispatched-u3", "dispatched-u4"}, names)
 }
+
+// recorder keeps a deep copy of every event and ticket it is shown.
+type recorder struct {
+	evs []complaint.Event
+	ts  []*complaint.Ticket
+}
+
+func (r *recorder) Observe(e *complaint.Event, t *complaint.Ticket) {
+	r.evs = append(r.evs, e.Clone())
+	r.ts = append(r.ts, t.Clone())
+}
+
+// TestBackgroundSeesWhatObserversSee checks that background observers are
+// shown every event with exactly the ticket the synchronous observers see
+// (the engine hands over a commit of several events with the ticket before
+// it, and the background goroutine folds them): intakes, actions whose
+// decisions add events (a tag on every dispatch, so tags grow), a refused
+// action, over the replay window and over the memory store, in more
+// events than a batch holds.
+func TestBackgroundSeesWhatObserversSee(t *testing.T) {
+	for _, store := range []struct {
+		name string
+		s    complaint.Store
+	}{{"window", ingest.NewWindow(30 * 24 * time.Hour)}, {"memory", complaint.NewMemStore()}} {
+		t.Run(store.name, func(t *testing.T) {
+			ctx := t.Context()
+			at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+			var sync, bg recorder
+			eng := kesu.New(kesu.Config{Store: store.s, Now: func() time.Time { return at }, Stages: []kesu.Stage{dispatchTagger},
+				Observers: []kesu.Observer{&sync}, Background: []kesu.Observer{&bg}})
+			var ids []string
+			for i := range 60 {
+				at = at.Add(time.Minute)
+				id, err := eng.Take(ctx, complaint.Intake{ExternalID: fmt.Sprintf("E%d", i), Kind: complaint.KindComplaint,
+					Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: fmt.Sprintf("C%d", i%7)})
+				require.NoError(t, err)
+				ids = append(ids, id)
+			}
+			for round := range 8 {
+				for i, id := range ids {
+					at = at.Add(time.Second)
+					var ev complaint.Event
+					switch (round + i) % 4 {
+					case 0:
+						ev = complaint.Event{Type: complaint.EventDispatched, Dispatch: &complaint.Dispatch{Unit: fmt.Sprintf("u%d", round)}}
+					case 1:
+						ev = complaint.Event{Type: complaint.EventUrged, Text: "催单"}
+					case 2:
+						ev = complaint.Event{Type: complaint.EventNote, Text: "fail"} // the stage fails: nothing stored
+					default:
+						ev = complaint.Event{Type: complaint.EventTagged, Tags: []complaint.Tag{{Name: fmt.Sprintf("r%d", round), At: at}}}
+					}
+					err := eng.Act(ctx, id, ev)
+					if ev.Text == "fail" {
+						require.Error(t, err)
+					} else {
+						require.NoError(t, err)
+					}
+				}
+			}
+			eng.Sync()
+			require.Greater(t, len(sync.evs), 2*256, "more events than two batches hold")
+			require.Equal(t, sync.evs, bg.evs)
+			require.Equal(t, len(sync.ts), len(bg.ts))
+			for i := range sync.ts {
+				require.Equal(t, sync.ts[i], bg.ts[i], "event %d (%s seq %d of %s)", i, sync.evs[i].Type, sync.evs[i].Seq, sync.evs[i].Ticket)
+			}
+			var tagged int
+			for _, tk := range bg.ts {
+				tagged = max(tagged, len(tk.Tags))
+			}
+			require.GreaterOrEqual(t, tagged, 4, "tags grew over the rounds (two dispatches and two tag actions a ticket)")
+		})
+	}
+}
