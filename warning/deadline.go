@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/kesu-go/kesu/complaint"
 	"github.com/kesu-go/kesu/internal/idtab"
@@ -37,7 +38,10 @@ var levelNames = [...]string{"", "countdown", "overdue", "severe"}
 // deadlines.pages, found through deadlines.tab, and the alarms name them by
 // slot: no pointer in the table or the heap for the collector to scan.
 type dlTicket struct {
-	id       string
+	id string
+	// idw is idWords(id): look-ups compare it, not the id's bytes (a
+	// cache miss of their own), for ids of up to 16 bytes.
+	idw      [2]uint64
 	gen      uint32
 	paused   bool
 	closed   bool // no longer in deadlines.tab: its alarms are dead
@@ -103,6 +107,7 @@ type deadlines struct {
 	// alarms and moves the slots, cleared, to free, whence update takes a
 	// new ticket's slot before adding one.
 	closed, free []int32
+	sink         uint64 // prefetched's result (0 where it prefetches)
 	// trace, set by tests only, is told of every alarm that fires and
 	// every warning ended (level: the stage's last fired level), in order.
 	trace func(end bool, id string, stage, level uint8, at time.Time)
@@ -110,8 +115,25 @@ type deadlines struct {
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
 	d := &deadlines{cfg: cfg, cal: cal}
-	d.is = func(s int32, id string) bool { return d.ticket(s).id == id }
+	d.is = func(s int32, id string) bool {
+		st := d.ticket(s)
+		return len(st.id) == len(id) && st.idw == idWords(id) && (len(id) <= 16 || st.id == id)
+	}
 	return d
+}
+
+// idWords returns id's first and last 8 bytes (for ids shorter than 8,
+// its bytes and 0): of two ids of the same length up to 16 bytes, equal
+// words mean equal ids.
+func idWords(id string) [2]uint64 {
+	if n := len(id); n >= 8 {
+		return [2]uint64{le64(id), le64(id[n-8:])}
+	}
+	var w uint64
+	for i := len(id) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(id[i])
+	}
+	return [2]uint64{w, 0}
 }
 
 // ticket returns the state in slot s.
@@ -185,7 +207,7 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		}
 		s = d.newSlot()
 		st = d.ticket(s)
-		*st = dlTicket{id: t.ID, received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
+		*st = dlTicket{id: t.ID, idw: idWords(t.ID), received: t.ReceivedAt, customer: t.Customer, region: t.Region, category: t.Category}
 		d.tab.Insert(ti, h, s)
 	} else if st = d.ticket(s); st.due == due && st.done == done && st.paused == paused {
 		return
@@ -328,8 +350,14 @@ func (d *deadlines) fire(st8, lv8 uint8, st *dlTicket, allowed time.Duration, sh
 // the heap order.
 func (d *deadlines) compact() {
 	keep := d.heap[:0]
-	for _, a := range d.heap {
-		if a.live(d.ticket(a.slot())) {
+	h := d.heap
+	const ahead = 16 // alarms: the states of the next ones are loaded while these are checked
+	for i := range h {
+		if i%4 == 0 && i+ahead+3 < len(h) {
+			d.sink += prefetched(unsafe.Pointer(d.ticket(h[i+ahead].slot())), unsafe.Pointer(d.ticket(h[i+ahead+1].slot())),
+				unsafe.Pointer(d.ticket(h[i+ahead+2].slot())), unsafe.Pointer(d.ticket(h[i+ahead+3].slot())))
+		}
+		if a := h[i]; a.live(d.ticket(a.slot())) {
 			keep = append(keep, a)
 		}
 	}
@@ -341,7 +369,7 @@ func (d *deadlines) compact() {
 	// alarms rise and fall by 4× over a day, and shrinking at 2× had the
 	// next day's rise regrow it every time.
 	if need := 2*len(keep) + 1024; cap(keep) < need || cap(keep) > 4*need {
-		h := make([]alarm, len(keep), need)
+		h := newAlarms(len(keep), need)
 		copy(h, keep)
 		keep = h
 	}
@@ -357,6 +385,15 @@ func (d *deadlines) compact() {
 	}
 	d.free = append(d.free, d.closed...)
 	d.closed = d.closed[:0]
+}
+
+// newAlarms returns a heap array of length n and capacity c placed so that
+// each node's four children share one 64-byte cache line: the array's
+// element 0 sits 48 bytes into a line, so children 4i+1 … 4i+4 start one.
+func newAlarms(n, c int) []alarm {
+	b := make([]alarm, c+3)
+	o := (3 - int(uintptr(unsafe.Pointer(&b[0]))/16)) & 3
+	return b[o : o+n : o+c]
 }
 
 // push adds a to the heap, sifting a hole up from the end.
