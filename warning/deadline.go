@@ -39,8 +39,9 @@ var levelNames = [...]string{"", "countdown", "overdue", "severe"}
 // slot: no pointer in the table or the heap for the collector to scan.
 type dlTicket struct {
 	id string
-	// idw is idWords(id): look-ups compare it, not the id's bytes (a
-	// cache miss of their own), for ids of up to 16 bytes.
+	// idw is idWords(id): look-ups and the heap's order compare it, not
+	// the id's bytes (a cache miss of their own), for ids of up to 16
+	// bytes.
 	idw      [2]uint64
 	gen      uint32
 	paused   bool
@@ -122,18 +123,31 @@ func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
 	return d
 }
 
-// idWords returns id's first and last 8 bytes (for ids shorter than 8,
-// its bytes and 0): of two ids of the same length up to 16 bytes, equal
-// words mean equal ids.
+// idWords returns id's first 16 bytes as two big-endian words, padded
+// with zeros. For ids of up to 16 bytes, (words, length) orders them as
+// the ids do, and equal words and lengths mean equal ids.
 func idWords(id string) [2]uint64 {
-	if n := len(id); n >= 8 {
-		return [2]uint64{le64(id), le64(id[n-8:])}
+	n := len(id)
+	switch {
+	case n >= 16:
+		return [2]uint64{be64(id), be64(id[8:])}
+	case n >= 8:
+		// The last 8 bytes, shifted past the first word's: bytes 8…n-1
+		// on top, zeros below (a shift by 64, for n = 8, gives 0).
+		return [2]uint64{be64(id), be64(id[n-8:]) << (8 * (16 - n))}
 	}
 	var w uint64
-	for i := len(id) - 1; i >= 0; i-- {
-		w = w<<8 | uint64(id[i])
+	for i := range n {
+		w |= uint64(id[i]) << (56 - 8*i)
 	}
 	return [2]uint64{w, 0}
+}
+
+// be64 is the big-endian word of s's first eight bytes.
+func be64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[7]) | uint64(s[6])<<8 | uint64(s[5])<<16 | uint64(s[4])<<24 |
+		uint64(s[3])<<32 | uint64(s[2])<<40 | uint64(s[1])<<48 | uint64(s[0])<<56
 }
 
 // ticket returns the state in slot s.
@@ -425,8 +439,17 @@ func (d *deadlines) before(a, b *alarm) bool {
 		return a.at < b.at
 	}
 	if a.ref>>5 != b.ref>>5 { // two slots: two tickets, their ids may still be equal (closed and reopened)
-		if ia, ib := d.ticket(a.slot()).id, d.ticket(b.slot()).id; ia != ib {
-			return ia < ib
+		sa, sb := d.ticket(a.slot()), d.ticket(b.slot())
+		if sa.idw != sb.idw {
+			if sa.idw[0] != sb.idw[0] {
+				return sa.idw[0] < sb.idw[0]
+			}
+			return sa.idw[1] < sb.idw[1]
+		}
+		// The first 16 bytes are the same (or one id is a prefix of the
+		// other, padded with zeros).
+		if sa.id != sb.id {
+			return sa.id < sb.id
 		}
 	}
 	return a.ref&31 < b.ref&31
