@@ -134,8 +134,8 @@ func TestFindingStaysOnStack(t *testing.T) {
 }
 
 // TestDeadlineTicketStateReused checks that a closed ticket's deadline
-// state is reused for a new ticket once a compaction has dropped its
-// alarms, not before, and comes back cleared.
+// state (its slot) is reused for a new ticket once a compaction has
+// dropped its alarms, not before, and comes back cleared.
 func TestDeadlineTicketStateReused(t *testing.T) {
 	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 	m, err := NewMonitor(context.Background(), Options{})
@@ -150,25 +150,40 @@ func TestDeadlineTicketStateReused(t *testing.T) {
 	defer m.mu.Unlock()
 	old := ticket("T1")
 	d.update(old, m)
-	st := d.tickets["T1"]
+	s1, st := d.lookup("T1")
 	require.NotNil(t, st)
 	d.update(ticket("T0"), m) // stays open
 	old.Status = complaint.StatusClosed
 	d.update(old, m)
+	s, _ := d.lookup("T1")
+	require.Equal(t, int32(-1), s, "closed")
+	require.True(t, st.closed)
+	require.Equal(t, "T1", st.id, "kept while its alarms are in the heap")
 	d.update(ticket("T2"), m)
-	require.NotSame(t, st, d.tickets["T2"], "reused while its alarms are in the heap")
+	s2, _ := d.lookup("T2")
+	require.NotEqual(t, s1, s2, "reused while its alarms are in the heap")
 	d.compact()
+	for i := range d.heap {
+		require.NotEqual(t, s1, d.heap[i].slot(), "an alarm of the closed ticket survived the compaction")
+	}
+	require.Equal(t, dlTicket{}, *st, "a free slot keeps no strings alive")
 	d.update(ticket("T3"), m)
-	require.Same(t, st, d.tickets["T3"], "reused after the compaction")
+	s3, st3 := d.lookup("T3")
+	require.Equal(t, s1, s3, "reused after the compaction")
+	require.Same(t, st, st3)
 	require.Equal(t, "T3", st.id)
 	require.False(t, st.closed)
 	require.Equal(t, uint32(1), st.gen)
 	require.Equal(t, [nStages]uint8{}, st.fired)
+	n := 0
 	for i := range d.heap {
-		if a := &d.heap[i]; a.t == st {
+		if a := &d.heap[i]; a.slot() == s3 {
 			require.Equal(t, st.gen, a.gen)
+			n++
 		}
 	}
+	require.Equal(t, 3*3, n, "T3's alarms: reply, resolve and the appeal clock, three levels each")
+	require.Equal(t, 3, d.open())
 }
 
 // TestLedgerSnapshotAllocs checks what an update of an open warning costs
