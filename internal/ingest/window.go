@@ -74,6 +74,9 @@ type slot struct {
 
 type slotData struct {
 	id, ext idKey // keys of t.ID and t.ExternalID
+	// idHash and extHash are idtab.Hash of t.ID and t.ExternalID, for
+	// forget: hashing the ids again would read their bytes.
+	idHash, extHash uint32
 	t       complaint.Ticket
 	tags    []complaint.Tag // the array for more than slotTags tags, reused
 	tagBuf  [slotTags]complaint.Tag
@@ -107,10 +110,11 @@ func idKeyOf(id string) idKey {
 	return idKey{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
 }
 
-// sameString reports whether a and b are the same string in memory (then
-// they are equal; others may be equal too).
+// sameString reports whether a and b are the same non-empty string in
+// memory (then they are equal; others may be equal too). Empty strings
+// are never the same: a fresh slot's "" has no key or hash yet.
 func sameString(a, b string) bool {
-	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+	return len(a) == len(b) && len(a) > 0 && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // is reports whether k, the key of held (the slot's id), is the key of id
@@ -132,19 +136,17 @@ func (w *Window) at(i int32) *slot {
 	return &w.pages[i>>windowPageBits][i&(windowPage-1)]
 }
 
-// link places a slot in its hour's bucket, a list in no particular order
-// (an update is O(1) whatever its time: a warning's tag action may carry a
-// time hours before the tickets updated since); sec and nsec are the
-// slot's UpdatedAt.
+// link places a slot in the bucket of its UpdatedAt's hour, a list in no
+// particular order (an update is O(1) whatever its time: a warning's tag
+// action may carry a time hours before the tickets updated since). The
+// hour is the slot's: the links are 8 bytes a slot, dense, and an update
+// within the hour touches none.
 type link struct {
 	prev, next int32
-	nsec       int32
-	sec        int64
 }
 
-func (l *link) before(sec int64, nsec int32) bool {
-	return l.sec < sec || (l.sec == sec && l.nsec < nsec)
-}
+// hourAt returns the hour of slot i's bucket: its UpdatedAt's.
+func (w *Window) hourAt(i int32) int64 { return hourOf(w.at(i).t.UpdatedAt.Unix()) }
 
 var _ complaint.Store = (*Window)(nil)
 
@@ -204,7 +206,7 @@ func (w *Window) Expire(now time.Time) {
 	if w.minHour == ch { // the cut's hour: those before the cut
 		for i, ok := w.hours[ch]; ok && i >= 0; {
 			next := w.links[i].next
-			if w.links[i].before(sec, nsec) {
+			if u := &w.at(i).t.UpdatedAt; u.Unix() < sec || (u.Unix() == sec && int32(u.Nanosecond()) < nsec) {
 				w.forget(i)
 				w.expired++
 			}
@@ -234,12 +236,12 @@ func hourOf(sec int64) int64 {
 	return h
 }
 
-// unlink takes slot i out of its hour's bucket.
-func (w *Window) unlink(i int32) {
+// unlink takes slot i out of its bucket, hour h's.
+func (w *Window) unlink(i int32, h int64) {
 	l := &w.links[i]
 	if l.prev >= 0 {
 		w.links[l.prev].next = l.next
-	} else if h := hourOf(l.sec); l.next >= 0 {
+	} else if l.next >= 0 {
 		w.hours[h] = l.next
 	} else {
 		delete(w.hours, h)
@@ -252,10 +254,8 @@ func (w *Window) unlink(i int32) {
 
 // link puts slot i in the bucket of its UpdatedAt's hour.
 func (w *Window) link(i int32) {
-	at := w.at(i).t.UpdatedAt
+	h := w.hourAt(i)
 	l := &w.links[i]
-	l.sec, l.nsec = at.Unix(), int32(at.Nanosecond())
-	h := hourOf(l.sec)
 	l.prev, l.next = -1, -1
 	if head, ok := w.hours[h]; ok {
 		l.next = head
@@ -265,30 +265,16 @@ func (w *Window) link(i int32) {
 	w.minHour = min(w.minHour, h)
 }
 
-// relink moves slot i to the bucket of its new UpdatedAt's hour; within
-// the same hour it stays where it is in its bucket (in no particular
-// order), and only its time changes: no neighbour's link is touched (a
-// cache miss each, in a large window).
-func (w *Window) relink(i int32) {
-	at := w.at(i).t.UpdatedAt
-	sec := at.Unix()
-	if l := &w.links[i]; hourOf(sec) == hourOf(l.sec) {
-		l.sec, l.nsec = sec, int32(at.Nanosecond())
-		return
-	}
-	w.unlink(i)
-	w.link(i)
-}
 
 // forget drops the ticket in slot i and keeps the slot for reuse.
 func (w *Window) forget(i int32) {
-	w.unlink(i)
+	w.unlink(i, w.hourAt(i))
 	s := w.at(i)
-	if j, _, ok := w.tickets.Find(s.t.ID, idtab.Hash(s.t.ID), w.isID); ok {
+	if j, _, ok := w.tickets.Find(s.t.ID, s.idHash, w.isID); ok {
 		w.tickets.Remove(j)
 	}
 	if s.t.ExternalID != "" {
-		if j, _, ok := w.ext.Find(s.t.ExternalID, idtab.Hash(s.t.ExternalID), w.isExt); ok {
+		if j, _, ok := w.ext.Find(s.t.ExternalID, s.extHash, w.isExt); ok {
 			w.ext.Remove(j)
 		}
 	}
@@ -304,15 +290,14 @@ func (w *Window) forget(i int32) {
 // Tags stays nil), and keys its ids.
 func (w *Window) copyIn(i int32, t *complaint.Ticket) {
 	s := w.at(i)
-	// The keys change with the ids; an id that is the very string the slot
-	// holds (the engine's copy of it: the usual Append) keeps its key
-	// without reading its bytes, elsewhere in the heap. A fresh slot's
-	// zero keys are the key of "".
+	// The keys and hashes change with the ids; an id that is the very
+	// string the slot holds (the engine's copy of it: the usual Append)
+	// keeps them without reading its bytes, elsewhere in the heap.
 	if !sameString(s.t.ID, t.ID) {
-		s.id = idKeyOf(t.ID)
+		s.id, s.idHash = idKeyOf(t.ID), idtab.Hash(t.ID)
 	}
 	if !sameString(s.t.ExternalID, t.ExternalID) {
-		s.ext = idKeyOf(t.ExternalID)
+		s.ext, s.extHash = idKeyOf(t.ExternalID), idtab.Hash(t.ExternalID)
 	}
 	s.t = *t
 	if t.Tags != nil {
@@ -406,10 +391,14 @@ func (w *Window) Append(_ context.Context, t *complaint.Ticket, events []complai
 		w.closed++
 		return nil
 	}
-	moved := !w.at(i).t.UpdatedAt.Equal(t.UpdatedAt)
+	// A ticket updated within the hour of its last update stays where it
+	// is in that hour's bucket (in no particular order): no link is
+	// touched (a cache miss each, in a large window).
+	was := hourOf(w.at(i).t.UpdatedAt.Unix())
 	w.copyIn(i, t)
-	if moved {
-		w.relink(i)
+	if h := w.hourAt(i); h != was {
+		w.unlink(i, was)
+		w.link(i)
 	}
 	return nil
 }

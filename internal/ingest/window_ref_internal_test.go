@@ -48,7 +48,7 @@ func TestWindowMatchesRef(t *testing.T) {
 	ctx := t.Context()
 	for seed := range uint64(8) {
 		rng := rand.New(rand.NewPCG(seed, 11))
-		ids := refIDs(40)
+		ids := append(refIDs(40), "") // "" too: a ticket without an external id, even one without an id
 		horizon := time.Duration(24+rng.IntN(48)) * time.Hour
 		w, ref := NewWindow(horizon), newRefWindow(horizon)
 		now := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
@@ -115,6 +115,8 @@ func TestWindowMatchesRef(t *testing.T) {
 				case 2:
 					tk.UpdatedAt = tk.UpdatedAt.Add(time.Duration(rng.IntN(60)) * time.Second)
 				case 3:
+					tk.UpdatedAt = now.Add(time.Duration(rng.IntN(2e9))) // within the next two seconds, to the nanosecond
+				case 4:
 					// unchanged
 				default:
 					tk.UpdatedAt = now
@@ -165,8 +167,13 @@ func TestWindowMatchesRef(t *testing.T) {
 				require.Equal(t, g2, g1, where)
 			case op < 97: // expire
 				at := now
-				if rng.IntN(3) == 0 {
+				switch rng.IntN(3) {
+				case 0:
 					at = now.Add(time.Duration(rng.IntN(3*24)) * time.Hour)
+				case 1: // at a held ticket's edge: the cut is its update time, give or take a nanosecond
+					if held, err := ref.Get(ctx, pick()); err == nil {
+						at = held.UpdatedAt.Add(horizon + time.Duration(rng.IntN(3)-1))
+					}
 				}
 				w.Expire(at)
 				ref.Expire(at)
@@ -177,6 +184,7 @@ func TestWindowMatchesRef(t *testing.T) {
 				require.Equal(t, f2, f1, where)
 			}
 			require.Equal(t, ref.Len(), w.Len(), where)
+			require.Equal(t, ref.ext.Len(), w.ext.Len(), where+": external ids held") // forget finds them again
 			c1, x1 := w.Counts()
 			c2, x2 := ref.Counts()
 			require.Equal(t, []int64{c2, x2}, []int64{c1, x1}, where)
@@ -208,5 +216,4 @@ func TestIDKey(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, idKey{}, idKeyOf(""), "a fresh slot's zero keys are the key of \"\"")
 }
