@@ -77,9 +77,9 @@ type slotData struct {
 	// idHash and extHash are idtab.Hash of t.ID and t.ExternalID, for
 	// forget: hashing the ids again would read their bytes.
 	idHash, extHash uint32
-	t       complaint.Ticket
-	tags    []complaint.Tag // the array for more than slotTags tags, reused
-	tagBuf  [slotTags]complaint.Tag
+	t               complaint.Ticket
+	tags            []complaint.Tag // the array for more than slotTags tags, reused
+	tagBuf          [slotTags]complaint.Tag
 }
 
 // slotTags is how many tags a slot keeps beside its ticket (in the dense
@@ -264,7 +264,6 @@ func (w *Window) link(i int32) {
 	w.hours[h] = i
 	w.minHour = min(w.minHour, h)
 }
-
 
 // forget drops the ticket in slot i and keeps the slot for reuse.
 func (w *Window) forget(i int32) {
