@@ -94,7 +94,7 @@ func (bg *background) addCommit(evs []complaint.Event, pre, t *complaint.Ticket)
 		}
 		it := &bg.cur.items[bg.cur.n]
 		bg.cur.n++
-		it.ev = it.p.clone(&evs[i])
+		it.p.cloneInto(&it.ev, &evs[i])
 		switch {
 		case i > 0:
 			it.from = bgNext
