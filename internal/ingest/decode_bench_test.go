@@ -47,7 +47,7 @@ func carrierStream(b testing.TB) ([]byte, int) {
 func perRow(b *testing.B, n int, cpu0 time.Duration) {
 	rows := float64(b.N * n)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/rows, "ns/row")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/rows, "cpu-ns/row")
+	b.ReportMetric(float64((ingest.ProcCPU()-cpu0).Nanoseconds())/rows, "cpu-ns/row")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -72,7 +72,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))
-		cpu0 := cpuTime()
+		cpu0 := ingest.ProcCPU()
 		for b.Loop() {
 			drainRows(b, ingest.NewJSONL(bytes.NewReader(data)))
 		}
@@ -81,7 +81,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("baseline-encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))
-		cpu0 := cpuTime()
+		cpu0 := ingest.ProcCPU()
 		for b.Loop() {
 			drainRows(b, ingest.NewJSONLSlow(bytes.NewReader(data)))
 		}
@@ -112,7 +112,7 @@ func BenchmarkPrefetch(b *testing.B) {
 	for _, work := range []int{0, 400} {
 		b.Run(fmt.Sprintf("direct/spin=%d", work), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := ingest.ProcCPU()
 			for b.Loop() {
 				r := ingest.NewJSONL(bytes.NewReader(data))
 				var row ingest.Row
@@ -124,7 +124,7 @@ func BenchmarkPrefetch(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("prefetch/spin=%d", work), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := ingest.ProcCPU()
 			for b.Loop() {
 				p := ingest.NewPrefetch(ingest.NewJSONL(bytes.NewReader(data)))
 				var row ingest.Row
@@ -137,7 +137,7 @@ func BenchmarkPrefetch(b *testing.B) {
 		})
 		if work > 0 {
 			b.Run(fmt.Sprintf("baseline-work-only/spin=%d", work), func(b *testing.B) {
-				cpu0 := cpuTime()
+				cpu0 := ingest.ProcCPU()
 				for b.Loop() {
 					for range n {
 						spin(work)
@@ -167,7 +167,7 @@ func BenchmarkCSVRead(b *testing.B) {
 	}
 	b.Run("reader", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := ingest.ProcCPU()
 		for b.Loop() {
 			r, err := ingest.NewCSV(bytes.NewReader(data), m)
 			if err != nil {
@@ -179,7 +179,7 @@ func BenchmarkCSVRead(b *testing.B) {
 	})
 	b.Run("baseline-encoding-csv", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := ingest.ProcCPU()
 		for b.Loop() {
 			r := csv.NewReader(bytes.NewReader(data))
 			r.ReuseRecord = true
@@ -275,7 +275,7 @@ func BenchmarkReplayPrefetch(b *testing.B) {
 		name := map[string]string{"fast": "direct", "prefetch": "prefetch", "json": "baseline-encoding-json"}[reader]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := ingest.ProcCPU()
 			for b.Loop() {
 				replayStack(b, data, reader)
 			}

@@ -17,3 +17,6 @@ func ArchivedWarnings(s *Stack) (n, runs int) {
 	}
 	return n, len(s.arc.runs)
 }
+
+// ProcCPU is procCPU, for the package's external benchmarks.
+var ProcCPU = procCPU

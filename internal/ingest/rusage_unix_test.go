@@ -8,8 +8,8 @@ import (
 )
 
 // procCPU returns the CPU time the process has used (user and system, all
-// threads): the window's benchmarks report it per event beside the wall
-// time, which a shared machine makes noisy.
+// threads): benchmarks report it per row or event beside the wall time,
+// which a shared machine makes noisy (ProcCPU for the external ones).
 func procCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
