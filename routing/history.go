@@ -491,9 +491,10 @@ func NewWorkload() *Workload {
 // Observe implements kesu.Observer. It looks only at the events that can
 // change a ticket's assignee or whether it is open (see movesWork): the
 // others leave the count as it was, and skipping them spares a look-up of
-// the ticket on most events. A Workload therefore learns of a ticket from
-// its received event on (as an observer of the engine from the start, or
-// rebuilt from the log, sees it).
+// the ticket on most events. An observer of the engine from the start, or
+// one rebuilt from the log, sees every event and counts exactly as before;
+// one attached mid-stream counts a ticket it never saw from that ticket's
+// next event that can move it.
 func (w *Workload) Observe(e *complaint.Event, t *complaint.Ticket) {
 	if !movesWork(e.Type) {
 		return
