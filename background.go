@@ -127,7 +127,7 @@ func (bg *background) take() {
 	}
 }
 
-// ticket returns the ticket right after it's event, folding the event
+// ticket returns the ticket right after it.ev, folding the event
 // into the working ticket when the item does not carry it; nil when a
 // fold failed (which cannot happen: the engine applied the same events to
 // the same ticket). Only the goroutine calls it.
