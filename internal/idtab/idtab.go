@@ -14,6 +14,8 @@
 // to use. It is not safe for concurrent use.
 package idtab
 
+import "unsafe"
+
 // Table maps ids to slots. See the package documentation.
 type Table struct {
 	ents []entry
@@ -83,6 +85,34 @@ func (t *Table) Find(id string, hash uint32, is func(s int32, id string) bool) (
 			return int(j), e.slot - 1, true
 		}
 	}
+}
+
+// Home returns the address of the entry where a look-up of hash starts
+// (for a prefetch: the cache line the look-up misses on first), or nil
+// when the table is empty. It reads nothing there.
+func (t *Table) Home(hash uint32) unsafe.Pointer {
+	if len(t.ents) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&t.ents[hash&uint32(len(t.ents)-1)])
+}
+
+// Guess returns the slot of the first entry of hash's probe run whose
+// hash is hash, or -1: the slot a Find of an id with that hash will most
+// likely return, found without comparing ids (for a prefetch of the
+// slot; a look-up must still Find).
+func (t *Table) Guess(hash uint32) int32 {
+	ents := t.ents
+	if len(ents) == 0 {
+		return -1
+	}
+	mask := uint32(len(ents) - 1)
+	for j := hash & mask; ents[j].slot != 0; j = (j + 1) & mask {
+		if ents[j].hash == hash {
+			return ents[j].slot - 1
+		}
+	}
+	return -1
 }
 
 // Insert adds slot s under hash at index i, as returned by a Find of the

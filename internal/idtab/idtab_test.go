@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestTableMatchesMap runs random inserts, look-ups and removals against a
@@ -115,4 +116,49 @@ func BenchmarkFind(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// TestGuessAndHome checks Guess against Find: with distinct hashes Guess
+// is the slot Find returns (and -1 for an absent hash), with shared hashes
+// it is the first slot of the run that has the hash; Home is the entry
+// Find starts at.
+func TestGuessAndHome(t *testing.T) {
+	var tab Table
+	if tab.Home(1) != nil || tab.Guess(1) != -1 {
+		t.Fatal("an empty table has no home and no guess")
+	}
+	var ids []string
+	is := func(s int32, id string) bool { return ids[s] == id }
+	for n := range 1000 {
+		id := fmt.Sprintf("G%d", n)
+		i, _, ok := tab.Find(id, Hash(id), is)
+		if ok {
+			t.Fatalf("%s found before insert", id)
+		}
+		ids = append(ids, id)
+		tab.Insert(i, Hash(id), int32(n))
+	}
+	for n, id := range ids {
+		if g := tab.Guess(Hash(id)); g != int32(n) {
+			t.Fatalf("Guess(%s) = %d, want %d", id, g, n)
+		}
+		h := Hash(id)
+		if home := tab.Home(h); home != unsafe.Pointer(&tab.ents[h&uint32(len(tab.ents)-1)]) {
+			t.Fatalf("Home(%s) is not the entry at hash&mask", id)
+		}
+	}
+	if g := tab.Guess(Hash("absent")); g != -1 {
+		t.Fatalf("Guess(absent) = %d", g)
+	}
+	// Two ids with one hash: Guess is the first inserted (first in the run).
+	var tab2 Table
+	ids = ids[:0]
+	for n, id := range []string{"x", "y"} {
+		i, _, _ := tab2.Find(id, 7, is)
+		ids = append(ids, id)
+		tab2.Insert(i, 7, int32(n))
+	}
+	if g := tab2.Guess(7); g != 0 {
+		t.Fatalf("Guess(7) = %d, want 0 (the first of the run)", g)
+	}
 }

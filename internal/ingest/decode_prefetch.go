@@ -107,6 +107,25 @@ func (p *Prefetch) Read(row *Row) error {
 	return s.err
 }
 
+// ahead returns the row k places after the one Read returned last (k ≥
+// 1), or nil when it is not in the batch at hand or is not a row (an
+// error). The replay reads it to prefetch what that row will look up; it
+// is valid until the Read that returns it.
+func (p *Prefetch) ahead(k int) *Row {
+	if p.cur == nil {
+		return nil
+	}
+	j := p.next - 1 + k
+	if j >= p.cur.n {
+		return nil
+	}
+	s := &p.cur.rows[j]
+	if !s.touched || s.err != nil {
+		return nil
+	}
+	return &s.row
+}
+
 // Close stops reading the source and waits for the goroutine to end. It
 // returns nil; later Reads return ErrClosed.
 func (p *Prefetch) Close() error {

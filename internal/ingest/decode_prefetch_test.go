@@ -187,6 +187,55 @@ func TestPrefetchReplaySame(t *testing.T) {
 	}
 }
 
+// TestPrefetchAhead checks what a replay peeks at: after each Read,
+// Ahead(k) is the row the k-th next Read returns when it is in the batch
+// at hand, and nil past it or for a malformed row; most rows are seen
+// ahead (all but the batch's last few).
+func TestPrefetchAhead(t *testing.T) {
+	data := generated(t, "carrier", 2)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	lines[700] = []byte("not json\n") // a malformed row ahead is not shown
+	p := ingest.NewPrefetch(ingest.NewJSONL(bytes.NewReader(bytes.Join(lines, nil))))
+	defer p.Close()
+	const depth = 3
+	var rows []ingest.Row
+	var errs []error
+	var ahead [][depth]*ingest.Row // copies of what Ahead showed after each Read
+	for {
+		var row ingest.Row
+		err := p.Read(&row)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		rows, errs = append(rows, row), append(errs, err)
+		var a [depth]*ingest.Row
+		for k := range depth {
+			if r := p.Ahead(k + 1); r != nil {
+				c := *r
+				a[k] = &c
+			}
+		}
+		ahead = append(ahead, a)
+	}
+	require.Greater(t, len(rows), 3*ingest.PrefetchBatch)
+	seen := 0
+	for i, a := range ahead {
+		for k, r := range a {
+			j := i + k + 1
+			if r == nil {
+				continue
+			}
+			seen++
+			require.Less(t, j, len(rows), "row %d sees %d ahead past the end", i, k+1)
+			require.NoError(t, errs[j], "row %d sees the malformed row %d", i, j)
+			require.Equal(t, rows[j].Line, r.Line, "row %d, %d ahead", i, k+1)
+			require.Equal(t, rows[j].Source, r.Source, "row %d, %d ahead", i, k+1)
+			require.Equal(t, rows[j].At, r.At, "row %d, %d ahead", i, k+1)
+		}
+	}
+	require.Greater(t, seen, len(rows)*depth*9/10, "rows seen ahead")
+}
+
 // TestPrefetchLivePipe reads a JSONL from a pipe written a line at a time:
 // each row comes through as soon as its line is written, not when a batch
 // of rows is full.

@@ -20,3 +20,6 @@ func ArchivedWarnings(s *Stack) (n, runs int) {
 
 // ProcCPU is procCPU, for the package's external benchmarks.
 var ProcCPU = procCPU
+
+// Ahead is p.ahead, for the package's external tests.
+func (p *Prefetch) Ahead(k int) *Row { return p.ahead(k) }

@@ -116,6 +116,9 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 	}
 	var next time.Time
 	var row Row
+	// A Prefetch shows the rows after this one: the window starts loading
+	// what they will look up while this one is replayed.
+	pf, _ := src.(*Prefetch)
 	skip := func(err error, n *int64) error {
 		*n++
 		if r.Strict {
@@ -145,6 +148,9 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 			continue
 		}
 		s.Rows++
+		if pf != nil {
+			r.Window.prefetch(pf.ahead(1), pf.ahead(2))
+		}
 		now := row.At
 		if now.Before(r.Clock.Now()) {
 			now = r.Clock.Now()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kesu-go/kesu/complaint"
 	"github.com/kesu-go/kesu/internal/idtab"
+	"github.com/kesu-go/kesu/internal/prefetch"
 )
 
 // ErrNotKept is returned by the Window store's reads of what it does not
@@ -58,6 +59,7 @@ type Window struct {
 	pos     int64
 	expired int64
 	closed  int64
+	sink    uint64 // prefetch.Four's results (0 where the CPU prefetches)
 }
 
 // slot is one held ticket. Its ids' keys come first, in the cache line
@@ -477,6 +479,57 @@ func (w *Window) state(externalID string) (string, ticketState, bool) {
 	w.last = i
 	t := &w.at(i).t
 	return t.ID, ticketState{t.Status, t.Unit, t.Assignee}, true
+}
+
+// prefetch starts loading what the replay of the rows ahead will read
+// from the window, so that its cache misses (two a look-up in a window of
+// a few hundred thousand tickets: the table's entry, then the slot)
+// overlap the rows before: for far, the table entries its look-ups start
+// at; for near (whose entries far's call loaded), the slot it will most
+// likely find, or, for an intake, the slot it will most likely take. Either
+// may be nil. It changes nothing and reports nothing: a guess that turns
+// out wrong costs a wasted load.
+func (w *Window) prefetch(near, far *Row) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var a, b unsafe.Pointer
+	if far != nil {
+		a = w.ext.Home(idtab.Hash(far.Source))
+		if far.Intake != nil {
+			// Create looks the ticket's id (the source's, in a replay)
+			// up in the id table too.
+			b = w.tickets.Home(idtab.Hash(far.Source))
+		}
+	}
+	var s unsafe.Pointer
+	if near != nil {
+		i := int32(-1)
+		if near.Intake != nil {
+			if n := len(w.free); n > 0 {
+				i = w.free[n-1]
+			}
+		} else {
+			i = w.ext.Guess(idtab.Hash(near.Source))
+		}
+		if i >= 0 {
+			s = unsafe.Pointer(w.at(i))
+		}
+	}
+	if a == nil && s == nil {
+		return
+	}
+	if a == nil {
+		a = s
+	}
+	if b == nil {
+		b = a
+	}
+	if s == nil {
+		w.sink += prefetch.Four(a, b, a, b)
+		return
+	}
+	// The slot's first lines: its keys, then the ticket copied out.
+	w.sink += prefetch.Four(a, b, s, unsafe.Add(s, 64))
 }
 
 // Events implements complaint.Store: the window keeps no events, so it

@@ -44,6 +44,7 @@ func refIDs(n int) []string {
 // external id, expiries — over ids chosen to defeat the inline keys, and
 // checks that every call returns the same thing, error text included.
 // Slots are reused throughout (closed and expired tickets free them).
+// Half the steps start with a prefetch of rows ahead, as a replay's.
 func TestWindowMatchesRef(t *testing.T) {
 	ctx := t.Context()
 	for seed := range uint64(8) {
@@ -73,9 +74,23 @@ func TestWindowMatchesRef(t *testing.T) {
 		}
 		var tk, rk complaint.Ticket
 		var tt, rt []complaint.Tag
+		// row is a replay row ahead, for the window's prefetch (which
+		// must change nothing the comparisons below could see).
+		row := func() *Row {
+			switch rng.IntN(3) {
+			case 0:
+				return nil
+			case 1:
+				return &Row{Source: fresh(pick()), Intake: &complaint.Intake{}}
+			}
+			return &Row{Source: fresh(pick()), Event: &complaint.Event{}}
+		}
 		for step := range 6000 {
 			where := fmt.Sprintf("seed %d step %d", seed, step)
 			now = now.Add(time.Duration(rng.IntN(900)) * time.Second)
+			if rng.IntN(2) == 0 {
+				w.prefetch(row(), row())
+			}
 			switch op := rng.IntN(100); {
 			case op < 25: // take a ticket in
 				c := &complaint.Ticket{ID: fresh(pick()), Status: complaint.StatusAccepted, Version: 1 + rng.IntN(3),

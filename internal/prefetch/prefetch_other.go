@@ -1,12 +1,12 @@
 //go:build !amd64
 
-package warning
+package prefetch
 
 import "unsafe"
 
-// prefetched loads a byte at each of a, b, c and d and returns their sum:
+// four loads a byte at each of a, b, c and d and returns their sum:
 // without a prefetch instruction, plain loads issued together still let
 // the cache misses overlap.
-func prefetched(a, b, c, d unsafe.Pointer) uint64 {
+func four(a, b, c, d unsafe.Pointer) uint64 {
 	return uint64(*(*byte)(a)) + uint64(*(*byte)(b)) + uint64(*(*byte)(c)) + uint64(*(*byte)(d))
 }

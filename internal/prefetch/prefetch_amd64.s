@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func prefetch4(a, b, c, d unsafe.Pointer)
-TEXT ·prefetch4(SB), NOSPLIT, $0-32
+// func prefetchT0(a, b, c, d unsafe.Pointer)
+TEXT ·prefetchT0(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), AX
 	PREFETCHT0 (AX)
 	MOVQ b+8(FP), AX
