@@ -478,14 +478,28 @@ func (h *History) Len() int { return int(h.n.Load()) }
 // kept as a kesu.Observer. The zero value is not usable; call NewWorkload.
 // It is safe for concurrent use.
 type Workload struct {
-	mu       sync.RWMutex
-	byTicket map[string]string // open, assigned ticket → handler
-	load     map[string]int
+	mu sync.Mutex
+	// tab maps the open, assigned tickets' ids to their slots in held
+	// (free lists the emptied ones): a table without pointers, where a
+	// map[string]string of a few hundred thousand tickets cost a cache
+	// miss on the map and one on the key's bytes per look-up.
+	tab  idtab.Table
+	is   func(s int32, id string) bool
+	held []assigned
+	free []int32
+	load map[string]int
 }
+
+// assigned is an open ticket and its handler.
+type assigned struct{ id, handler string }
 
 // NewWorkload returns an empty workload index.
 func NewWorkload() *Workload {
-	return &Workload{byTicket: map[string]string{}, load: map[string]int{}}
+	w := &Workload{load: map[string]int{}}
+	// The id the engine hands over shares its bytes with the one held
+	// (both are the stored ticket's), so == compares pointers, not bytes.
+	w.is = func(s int32, id string) bool { return w.held[s].id == id }
+	return w
 }
 
 // Observe implements kesu.Observer. It looks only at the events that can
@@ -505,7 +519,12 @@ func (w *Workload) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	prev := w.byTicket[t.ID]
+	hash := idtab.Hash(t.ID)
+	at, s, ok := w.tab.Find(t.ID, hash, w.is)
+	prev := ""
+	if ok {
+		prev = w.held[s].handler
+	}
 	if prev == cur {
 		return
 	}
@@ -514,11 +533,25 @@ func (w *Workload) Observe(e *complaint.Event, t *complaint.Ticket) {
 			delete(w.load, prev)
 		}
 	}
-	if cur == "" {
-		delete(w.byTicket, t.ID)
+	switch {
+	case cur == "":
+		w.tab.Remove(at)
+		w.held[s] = assigned{}
+		w.free = append(w.free, s)
 		return
+	case ok:
+		w.held[s].handler = cur
+	default:
+		if n := len(w.free); n > 0 {
+			s = w.free[n-1]
+			w.free = w.free[:n-1]
+		} else {
+			s = int32(len(w.held))
+			w.held = append(w.held, assigned{})
+		}
+		w.held[s] = assigned{id: t.ID, handler: cur}
+		w.tab.Insert(at, hash, s)
 	}
-	w.byTicket[t.ID] = cur
 	w.load[cur]++
 }
 
@@ -540,8 +573,8 @@ func (w *Workload) Load(handler string) int {
 	if w == nil {
 		return 0
 	}
-	w.mu.RLock()
-	defer w.mu.RUnlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return w.load[handler]
 }
 

@@ -178,6 +178,9 @@ func TestWorkloadMatchesReference(t *testing.T) {
 		for _, h := range handlers {
 			require.Equal(t, ref.load[h], w.Load(h), "handler %s after event %d (%s on %s)", h, n, ev.Type, tk.ID)
 		}
+		// It holds exactly the open, assigned tickets (and frees the others' slots for reuse).
+		require.Equal(t, len(ref.byTicket), w.tab.Len(), "tickets held after event %d", n)
+		require.Equal(t, len(ref.byTicket)+len(w.free), len(w.held), "slots held or free after event %d", n)
 	}
 	require.NotEmpty(t, slices.Collect(maps.Keys(ref.load)), "the walk left no ticket assigned: it tested little")
 }
