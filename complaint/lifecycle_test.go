@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -268,4 +269,23 @@ func TestRegulatorIntakeIsEscalated(t *testing.T) {
 	require.NoError(t, complaint.Apply(tk, &e))
 	assert.True(t, tk.Escalated)
 	assert.Equal(t, "12300", tk.EscalationTarget)
+}
+
+// TestEventTypeValid holds Valid to EventTypes: every listed type is
+// valid, and strings near them (another case, a prefix, a suffix, empty)
+// are not.
+func TestEventTypeValid(t *testing.T) {
+	for _, et := range complaint.EventTypes {
+		if !et.Valid() {
+			t.Errorf("%q is listed in EventTypes but not Valid", et)
+		}
+		for _, near := range []complaint.EventType{et[:len(et)-1], et + "s", complaint.EventType(strings.ToUpper(string(et))), " " + et} {
+			if near.Valid() {
+				t.Errorf("%q is Valid but not an event type", near)
+			}
+		}
+	}
+	if complaint.EventType("").Valid() {
+		t.Error(`"" is Valid`)
+	}
 }
