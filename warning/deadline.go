@@ -127,7 +127,10 @@ type deadlines struct {
 	tab   idtab.Table
 	is    func(s int32, id string) bool
 	pages []*[dlPage]dlTicket
-	slots int32  // slots handed out
+	slots int32 // slots handed out
+	// alive[s] is aliveWord of slot s's state, kept with it: what
+	// canFire reads, eight slots to a cache line (a state is four lines).
+	alive []uint64
 	fp    []byte // scratch fingerprint
 
 	// The alarms. An alarm due in bucket k (calKey) is in the ring's
@@ -243,6 +246,7 @@ func (d *deadlines) newSlot() int32 {
 		d.pages = append(d.pages, new([dlPage]dlTicket))
 	}
 	d.slots++
+	d.alive = append(d.alive, 0)
 	return s
 }
 
@@ -260,6 +264,7 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 			d.tab.Remove(ti)
 			st := d.ticket(s)
 			st.closed = true
+			d.alive[s] |= aliveClosed
 			d.endAll(st, t.UpdatedAt, m)
 			// The id stays until the compaction: the order of a tick's
 			// alarms reads it for the alarms still there.
@@ -310,10 +315,12 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		// Stages were only completed: the other stages' alarms stand, and
 		// the completed ones are skipped when they come up (live).
 		st.done = done
+		d.alive[s] = aliveWord(st)
 		return
 	}
 	st.gen++
 	st.due, st.done, st.paused, st.pausedD = due, done, paused, t.Paused
+	d.alive[s] = aliveWord(st)
 	if paused {
 		return // alarms are rescheduled on resume
 	}
@@ -370,26 +377,55 @@ func (a *alarm) live(st *dlTicket) bool {
 	return !st.closed && st.gen == a.gen && !st.done[stage] && st.fired[stage] < a.level()
 }
 
+// aliveClosed is the closed bit of an aliveWord.
+const aliveClosed = 1 << 31
+
+// aliveWord packs what live reads of a state into a word: the schedule
+// above bit 32, closed at bit 31, the done stages at bits 16–20 and the
+// fired levels two bits a stage from bit 0.
+func aliveWord(st *dlTicket) uint64 {
+	w := uint64(st.gen) << 32
+	if st.closed {
+		w |= aliveClosed
+	}
+	for i := range nStages {
+		if st.done[i] {
+			w |= 1 << (16 + i)
+		}
+		w |= uint64(st.fired[i]&3) << (2 * i)
+	}
+	return w
+}
+
+// canFire is a.live(d.ticket(a.slot())) read from the slot's alive word.
+func (d *deadlines) canFire(a *alarm) bool {
+	w, stage := d.alive[a.slot()], a.stage()
+	return uint32(w>>32) == a.gen && w&(aliveClosed|1<<(16+stage)) == 0 && uint8(w>>(2*stage))&3 < a.level()
+}
+
 // tick raises every alarm due by now, in the order of compare.
 func (d *deadlines) tick(now time.Time, m *Monitor) {
 	n := now.UnixNano()
 	d.collect(n)
 	sh := d.shares()
-	const ahead = 8 // alarms: the states of the next ones are loaded while these are handled
+	const ahead = 8 // alarms: the alive words of the next ones are loaded while these are handled
 	for d.bi < len(d.batch) {
 		// A compaction would drop stale alarms of batch[bi:] (tick's
 		// pushes never reach one, see compact): its length is read
 		// every time.
 		if i, b := d.bi, d.batch; i%4 == 0 && i+ahead+3 < len(b) {
-			d.sink += prefetched(unsafe.Pointer(d.ticket(b[i+ahead].slot())), unsafe.Pointer(d.ticket(b[i+ahead+1].slot())),
-				unsafe.Pointer(d.ticket(b[i+ahead+2].slot())), unsafe.Pointer(d.ticket(b[i+ahead+3].slot())))
+			d.sink += prefetched(unsafe.Pointer(&d.alive[b[i+ahead].slot()]), unsafe.Pointer(&d.alive[b[i+ahead+1].slot()]),
+				unsafe.Pointer(&d.alive[b[i+ahead+2].slot()]), unsafe.Pointer(&d.alive[b[i+ahead+3].slot()]))
 		}
 		a := d.batch[d.bi]
 		d.bi++
 		d.n--
 		d.live = min(d.live, d.n)
+		if !d.canFire(&a) {
+			continue
+		}
 		st := d.ticket(a.slot())
-		if !a.live(st) || st.paused {
+		if st.paused {
 			continue
 		}
 		stage, level := a.stage(), a.level()
@@ -411,6 +447,7 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 			}
 		}
 		st.fired[stage] = level
+		d.alive[a.slot()] = aliveWord(st)
 		if d.trace != nil {
 			d.trace(false, st.id, stage, level, now)
 		}
@@ -739,7 +776,7 @@ func (d *deadlines) compact() {
 	}
 	over := d.over[:0]
 	for _, a := range d.over {
-		if a.live(d.ticket(a.slot())) {
+		if d.canFire(&a) {
 			over = append(over, a)
 		}
 	}
@@ -755,7 +792,7 @@ func (d *deadlines) compact() {
 	// 2·live+1024 and compacts; filtered all the same, as the heap did.
 	rest := d.batch[:d.bi]
 	for _, a := range d.batch[d.bi:] {
-		if a.live(d.ticket(a.slot())) {
+		if d.canFire(&a) {
 			rest = append(rest, a)
 		}
 	}
@@ -780,6 +817,7 @@ func (d *deadlines) compact() {
 	// new tickets.
 	for _, s := range d.closed {
 		*d.ticket(s) = dlTicket{}
+		d.alive[s] = 0
 	}
 	d.free = append(d.free, d.closed...)
 	d.closed = d.closed[:0]
@@ -792,7 +830,7 @@ func (d *deadlines) compactBucket(i int) int {
 	if b.n == 0 {
 		return 0
 	}
-	const ahead = 16 // alarms: the states of the next ones are loaded while these are checked
+	const ahead = 16 // alarms: the alive words of the next ones are loaded while these are checked
 	wc, w, kept := b.head, 0, 0
 	for c, left := b.head, b.n; ; c = d.link[c] {
 		m := min(left, chunkLen)
@@ -814,12 +852,12 @@ func (d *deadlines) compactBucket(i int) int {
 					p, k = next, k-chunkLen
 				}
 				if p != nil {
-					d.sink += prefetched(unsafe.Pointer(d.ticket(p[k].slot())), unsafe.Pointer(d.ticket(p[k+1].slot())),
-						unsafe.Pointer(d.ticket(p[k+2].slot())), unsafe.Pointer(d.ticket(p[k+3].slot())))
+					d.sink += prefetched(unsafe.Pointer(&d.alive[p[k].slot()]), unsafe.Pointer(&d.alive[p[k+1].slot()]),
+						unsafe.Pointer(&d.alive[p[k+2].slot()]), unsafe.Pointer(&d.alive[p[k+3].slot()]))
 				}
 			}
 			a := ch[j]
-			if !a.live(d.ticket(a.slot())) {
+			if !d.canFire(&a) {
 				continue
 			}
 			if w == chunkLen {

@@ -33,9 +33,16 @@ func (d *deadlines) queued() []alarm {
 // ring bucket's alarms fall in its bucket of the ring's span, the late
 // bucket's before it, the overflow's past it and in heap order; each
 // bucket's chain has the chunks its count needs and ends at its tail; no
-// chunk is in two chains or lost; and n counts the alarms held.
+// chunk is in two chains or lost; and n counts the alarms held. Every
+// slot's alive word must be its state's.
 func (d *deadlines) checkQueue(t *testing.T) {
 	t.Helper()
+	require.Len(t, d.alive, int(d.slots))
+	for s := range d.slots {
+		if w := aliveWord(d.ticket(s)); d.alive[s] != w {
+			t.Fatalf("slot %d: alive word %#x, its state's %#x", s, d.alive[s], w)
+		}
+	}
 	if !d.started {
 		require.Zero(t, d.n)
 		return
@@ -152,6 +159,7 @@ func TestDeadlineCalendarQueue(t *testing.T) {
 		slots[i] = d.newSlot()
 		st := d.ticket(slots[i])
 		*st = dlTicket{id: id, idw: idWords(id), gen: uint32(1 + i%2)} // alarms of gen 1 on a gen-2 ticket are stale
+		d.alive[slots[i]] = aliveWord(st)
 	}
 	var ref []alarm // the reference: the alarms held, in no order
 	row := func(a alarm) dlQueueRow { return dlQueueRow{a.at, d.ticket(a.slot()).id, a.ref & 31} }
@@ -335,5 +343,27 @@ func TestDeadlineQueueMatchesReference(t *testing.T) {
 				require.Positive(t, ref.deferrals)
 			}
 		})
+	}
+}
+
+// TestCanFire checks canFire, which reads a slot's alive word, against
+// alarm.live on the state, for random states and alarms.
+func TestCanFire(t *testing.T) {
+	m, err := NewMonitor(context.Background(), Options{})
+	require.NoError(t, err)
+	d := m.dl
+	s := d.newSlot()
+	st := d.ticket(s)
+	r := rand.New(rand.NewPCG(31, 32))
+	gens := []uint32{0, 1, 2, math.MaxUint32 - 1, math.MaxUint32}
+	for range 200000 {
+		*st = dlTicket{gen: gens[r.IntN(len(gens))], closed: r.IntN(4) == 0}
+		for i := range nStages {
+			st.done[i] = r.IntN(3) == 0
+			st.fired[i] = uint8(r.IntN(4))
+		}
+		d.alive[s] = aliveWord(st)
+		a := alarm{gen: gens[r.IntN(len(gens))], ref: uint32(s)<<5 | uint32(r.IntN(nStages))<<2 | uint32(r.IntN(4))}
+		require.Equal(t, a.live(st), d.canFire(&a), "%+v, alarm %+v", *st, a)
 	}
 }
