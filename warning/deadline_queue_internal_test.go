@@ -6,11 +6,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kesu-go/kesu/complaint"
 )
 
 // queued returns the alarms the detector holds: its buckets', the
@@ -366,4 +369,63 @@ func TestCanFire(t *testing.T) {
 		a := alarm{gen: gens[r.IntN(len(gens))], ref: uint32(s)<<5 | uint32(r.IntN(nStages))<<2 | uint32(r.IntN(4))}
 		require.Equal(t, a.live(st), d.canFire(&a), "%+v, alarm %+v", *st, a)
 	}
+}
+
+// TestDeadlineSteadyStateAllocs checks that, once warm, the detector's
+// update and tick allocate nothing: a stream like BenchmarkDeadlineEvents'
+// (2,000 open tickets taken through their lives, a tick every 256
+// events), each stage done shortly before its first alarm (an event every
+// 800 s a ticket: contacted at 40 min of a 1 h first contact, replied at
+// 53 min of 2 h, resolved at 67 min of 3 h), so that ticks take stale
+// alarms out of the queue's buckets between compactions; measured over
+// 100,000 events.
+func TestDeadlineSteadyStateAllocs(t *testing.T) {
+	m, err := NewMonitor(context.Background(), Options{})
+	require.NoError(t, err)
+	const open = 2000
+	ts, phase := make([]complaint.Ticket, open), make([]uint8, open)
+	ids := make([]string, 2*open)
+	for i := range ids {
+		ids[i] = "X" + strconv.Itoa(10_000_000+i)
+	}
+	now, next, i := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC), 0, 0
+	event := func() {
+		i++
+		now = now.Add(400 * time.Millisecond)
+		j := (i * 7919) % open
+		tk := &ts[j]
+		tk.UpdatedAt = now
+		switch phase[j] {
+		case 0:
+			*tk = complaint.Ticket{ID: ids[next], Kind: complaint.KindComplaint, Status: complaint.StatusHandling,
+				ReceivedAt: now, UpdatedAt: now, Customer: "C0000001", Region: "gd.c01.d01.s01", Category: "billing.dispute",
+				Deadlines: complaint.Deadlines{FirstContact: now.Add(time.Hour), Reply: now.Add(2 * time.Hour), Resolve: now.Add(3 * time.Hour)}}
+			next = (next + 1) % len(ids)
+		case 3:
+			tk.FirstContactAt = now
+		case 4:
+			tk.RepliedAt = now
+		case 5:
+			tk.ResolvedAt, tk.Status = now, complaint.StatusResolved
+		case 6:
+			tk.Status = complaint.StatusClosed
+		}
+		phase[j] = (phase[j] + 1) % 7
+		m.dl.update(tk, m)
+		if i%256 == 0 {
+			m.dl.tick(now, m)
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for range 70 * open { // every ticket through its life ten times
+		event()
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		for range 10000 {
+			event()
+		}
+	})
+	require.Zero(t, allocs, "allocations per 10,000 events")
+	require.Empty(t, m.active, "warnings fired")
 }
