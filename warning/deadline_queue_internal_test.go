@@ -263,8 +263,12 @@ func TestDeadlineCalendarQueue(t *testing.T) {
 		d.batch, d.bi = d.batch[:0], 0
 		due, di = due[:0], 0
 	}
+	steps := 20000
+	if testing.Short() {
+		steps = 5000
+	}
 	for round := range 6 {
-		for step := range 20000 {
+		for step := range steps {
 			switch k := r.IntN(100); {
 			case k < 80:
 				push(pick())
@@ -337,7 +341,11 @@ func TestDeadlineQueueMatchesReference(t *testing.T) {
 		{"calendar", shiftCalendar{}, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ref := runDeadlineHistory(t, dlHistory{cal: tc.cal, seed: tc.seed, far: true})
+			h := dlHistory{cal: tc.cal, seed: tc.seed, far: true}
+			if testing.Short() {
+				h.steps = 20000
+			}
+			ref := runDeadlineHistory(t, h)
 			t.Logf("reference: %d compactions, %d fires, %d deferrals, %d alarms of closed tickets popped while their id was open again",
 				ref.compactions, ref.fires, ref.deferrals, ref.foreign)
 			require.Positive(t, ref.compactions)

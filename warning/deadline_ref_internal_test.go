@@ -378,6 +378,8 @@ type dlHistory struct {
 	// 13,500: in the queue's overflow). Otherwise ticks come every 0–19
 	// minutes and deadlines within 96 hours.
 	far bool
+	// steps is the history's length (60,000 if 0).
+	steps int
 }
 
 // runDeadlineHistory runs one random history through a Monitor's detector
@@ -495,7 +497,7 @@ func runDeadlineHistory(t *testing.T, h dlHistory) *refDeadlines {
 			}
 		}
 	}
-	const steps = 60000
+	steps := cmp.Or(h.steps, 60000)
 	for step := range steps {
 		switch op := r.IntN(100); {
 		case op < 8: // tick
