@@ -10,7 +10,7 @@ import (
 )
 
 // TestStateBoundedByOpenTickets replays 20,000 tickets that each miss their
-// first-contact deadline, then close: the deadline heap, the notice heap,
+// first-contact deadline, then close: the deadline alarms, the notice heap,
 // the active warnings and the ledger stay proportional to the open
 // tickets (plus the recent window), not to history.
 func TestStateBoundedByOpenTickets(t *testing.T) {
@@ -59,12 +59,12 @@ func TestStateBoundedByOpenTickets(t *testing.T) {
 				t.Fatal(err)
 			}
 			_ = m.Actions()
-			maxHeap, maxDue = max(maxHeap, len(m.dl.heap)), max(maxDue, len(m.due))
+			maxHeap, maxDue = max(maxHeap, m.dl.n), max(maxDue, len(m.due))
 		}
 	}
 	// About 120 tickets are open at a time, with a few alarms each.
 	if maxHeap > 3000 {
-		t.Errorf("deadline heap reached %d entries for ~120 open tickets", maxHeap)
+		t.Errorf("deadline queue reached %d alarms for ~120 open tickets", maxHeap)
 	}
 	if maxDue > 3000 {
 		t.Errorf("notice heap reached %d entries", maxDue)
@@ -79,6 +79,6 @@ func TestStateBoundedByOpenTickets(t *testing.T) {
 	if l := len(m.ledger.entries) + len(m.ledger.recent); l > 1000 {
 		t.Errorf("ledger holds %d entries in memory (%d raised)", l, s.Total)
 	}
-	t.Logf("raised %d; in memory: ledger %d open + %d recent, active %d, deadline heap max %d, notice heap max %d",
+	t.Logf("raised %d; in memory: ledger %d open + %d recent, active %d, deadline alarms max %d, notice heap max %d",
 		s.Total, len(m.ledger.entries), len(m.ledger.recent), len(m.active), maxHeap, maxDue)
 }

@@ -1,8 +1,11 @@
 package warning
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -56,8 +59,8 @@ type dlTicket struct {
 	category string
 }
 
-// An alarm is 16 bytes, four to a cache line: a 4-ary heap's children of
-// one node are read together.
+// An alarm is 16 bytes, four to a cache line, 32 to a chunk of the
+// calendar queue.
 type alarm struct {
 	at  int64  // unix nanoseconds
 	gen uint32 // the ticket's schedule when the alarm was set
@@ -82,9 +85,39 @@ func (a *alarm) slot() int32  { return int32(a.ref >> 5) }
 func (a *alarm) stage() uint8 { return uint8(a.ref>>2) & 7 }
 func (a *alarm) level() uint8 { return uint8(a.ref) & 3 }
 
-// deadlines is the deadline detector (R18): a min-heap of alarms at the
-// countdown, overdue and severe shares of each stage's allowed time, paused
-// while the ticket waits on the customer.
+// The calendar queue of the alarms: alarms are filed by time in buckets of
+// calWidth, a ring of calBuckets of them covering the next 170 days; the
+// ring's buckets hold their alarms in chunks of chunkLen from one arena.
+const (
+	// calWidth is a bucket's span: bucket k holds the alarms due in
+	// (k·calWidth, (k+1)·calWidth], so that a tick on the hour takes
+	// whole buckets (an overdue alarm sits on its due time, often on the
+	// hour, and is due at that hour's tick).
+	calWidth = int64(time.Hour)
+	// calBuckets is the ring's length, a power of two: 4096 hours, 170
+	// days, past the severe alarm (at 1.5×) of a 90-day clock.
+	calBuckets = 1 << 12
+	// calLate is the index, after the ring's, of the bucket of late
+	// alarms: those due before the ring's first bucket (set in the past,
+	// or come out of the overflow after a tick far ahead).
+	calLate = calBuckets
+	// chunkLen alarms make a chunk, 512 bytes.
+	chunkLen = 32
+)
+
+// alarmChunk is a run of alarms of one bucket.
+type alarmChunk [chunkLen]alarm
+
+// calBucket is a bucket of the calendar queue: a chain of chunks (through
+// deadlines.link) of which all but the last are full.
+type calBucket struct {
+	head, tail int32 // the first and last chunks, when n > 0
+	n          int   // the alarms in the bucket
+}
+
+// deadlines is the deadline detector (R18): a calendar queue of alarms at
+// the countdown, overdue and severe shares of each stage's allowed time,
+// paused while the ticket waits on the customer.
 type deadlines struct {
 	cfg *Config
 	cal WorkingTime
@@ -95,18 +128,56 @@ type deadlines struct {
 	is    func(s int32, id string) bool
 	pages []*[dlPage]dlTicket
 	slots int32 // slots handed out
-	heap  []alarm
+	// alive[s] is aliveWord of slot s's state, kept with it: what
+	// canFire reads, eight slots to a cache line (a state is four lines).
+	alive []uint64
 	fp    []byte // scratch fingerprint
-	// live is the heap's length after the last compaction: the heap is
-	// compacted (stale alarms of closed or rescheduled tickets dropped)
-	// when it grows past twice that, so it stays proportional to the open
-	// tickets' alarms, not to history.
+
+	// The alarms. An alarm due in bucket k (calKey) is in the ring's
+	// bucket k mod calBuckets when cur <= k < cur+calBuckets, in the late
+	// bucket when k < cur, and in the overflow when k >= cur+calBuckets
+	// (moved into the ring by the tick that brings it within range). A
+	// tick takes the alarms due by its time out of the buckets into
+	// batch, sorts them by compare and handles them in that order: the
+	// order in which a min-heap by compare would have popped them.
+	//
+	// buckets are the ring's calBuckets buckets, then the late one (nil
+	// until started).
+	buckets []calBucket
+	// cur is the ring's first bucket: no alarm in the ring is due before
+	// bucket cur (the last tick's floor(now / calWidth)).
+	cur     int64
+	started bool // cur is set: by the first tick or the first update that sets alarms
+	// chunks is the buckets' arena and link its chains: link[c] is the
+	// chunk after c in its bucket or in the free list (from freeChunk;
+	// -1 ends a chain).
+	chunks    []alarmChunk
+	link      []int32
+	freeChunk int32
+	// over is the overflow, a binary min-heap by time.
+	over []alarm
+	// batch holds the due alarms of the tick in progress, sorted;
+	// batch[bi:] are yet to be handled.
+	batch []alarm
+	bi    int
+	// n counts the alarms held (in the buckets, the overflow and
+	// batch[bi:]): it is the length the 4-ary heap this queue replaced
+	// had at the same point, and its compactions come at the same
+	// points.
+	n int
+	// cmp is d.compare, made once (a method value per sort would be a
+	// closure each time).
+	cmp func(a, b alarm) int
+	// live is n after the last compaction (lowered with n as a tick
+	// handles alarms): the queue is compacted (stale alarms of closed or
+	// rescheduled tickets dropped) when it grows past twice that, so it
+	// stays proportional to the open tickets' alarms, not to history.
 	live int
 	// closed are the slots of the tickets closed since the last
-	// compaction: stale alarms in the heap may still name them (and the
-	// heap's order still reads their ids). A compaction drops those
-	// alarms and moves the slots, cleared, to free, whence update takes a
-	// new ticket's slot before adding one.
+	// compaction: stale alarms in the queue may still name them (and the
+	// order of a tick's alarms still reads their ids). A compaction drops
+	// those alarms and moves the slots, cleared, to free, whence update
+	// takes a new ticket's slot before adding one.
 	closed, free []int32
 	sink         uint64 // prefetched's result (0 where it prefetches)
 	// trace, set by tests only, is told of every alarm that fires and
@@ -115,7 +186,8 @@ type deadlines struct {
 }
 
 func newDeadlines(cfg *Config, cal WorkingTime) *deadlines {
-	d := &deadlines{cfg: cfg, cal: cal}
+	d := &deadlines{cfg: cfg, cal: cal, freeChunk: -1}
+	d.cmp = d.compare
 	d.is = func(s int32, id string) bool {
 		st := d.ticket(s)
 		return len(st.id) == len(id) && st.idw == idWords(id) && (len(id) <= 16 || st.id == id)
@@ -174,6 +246,7 @@ func (d *deadlines) newSlot() int32 {
 		d.pages = append(d.pages, new([dlPage]dlTicket))
 	}
 	d.slots++
+	d.alive = append(d.alive, 0)
 	return s
 }
 
@@ -191,9 +264,10 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 			d.tab.Remove(ti)
 			st := d.ticket(s)
 			st.closed = true
+			d.alive[s] |= aliveClosed
 			d.endAll(st, t.UpdatedAt, m)
-			// The id stays until the compaction: the heap's order reads
-			// it for the alarms still there.
+			// The id stays until the compaction: the order of a tick's
+			// alarms reads it for the alarms still there.
 			st.customer, st.region, st.category = "", "", ""
 			d.closed = append(d.closed, s)
 		}
@@ -241,12 +315,17 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 		// Stages were only completed: the other stages' alarms stand, and
 		// the completed ones are skipped when they come up (live).
 		st.done = done
+		d.alive[s] = aliveWord(st)
 		return
 	}
 	st.gen++
 	st.due, st.done, st.paused, st.pausedD = due, done, paused, t.Paused
+	d.alive[s] = aliveWord(st)
 	if paused {
 		return // alarms are rescheduled on resume
+	}
+	if !d.started {
+		d.start(t.UpdatedAt.UnixNano())
 	}
 	sh := d.shares()
 	start := st.received.Add(st.pausedD)
@@ -298,14 +377,55 @@ func (a *alarm) live(st *dlTicket) bool {
 	return !st.closed && st.gen == a.gen && !st.done[stage] && st.fired[stage] < a.level()
 }
 
-// tick raises every alarm due by now.
+// aliveClosed is the closed bit of an aliveWord.
+const aliveClosed = 1 << 31
+
+// aliveWord packs what live reads of a state into a word: the schedule
+// above bit 32, closed at bit 31, the done stages at bits 16–20 and the
+// fired levels two bits a stage from bit 0.
+func aliveWord(st *dlTicket) uint64 {
+	w := uint64(st.gen) << 32
+	if st.closed {
+		w |= aliveClosed
+	}
+	for i := range nStages {
+		if st.done[i] {
+			w |= 1 << (16 + i)
+		}
+		w |= uint64(st.fired[i]&3) << (2 * i)
+	}
+	return w
+}
+
+// canFire is a.live(d.ticket(a.slot())) read from the slot's alive word.
+func (d *deadlines) canFire(a *alarm) bool {
+	w, stage := d.alive[a.slot()], a.stage()
+	return uint32(w>>32) == a.gen && w&(aliveClosed|1<<(16+stage)) == 0 && uint8(w>>(2*stage))&3 < a.level()
+}
+
+// tick raises every alarm due by now, in the order of compare.
 func (d *deadlines) tick(now time.Time, m *Monitor) {
 	n := now.UnixNano()
+	d.collect(n)
 	sh := d.shares()
-	for len(d.heap) > 0 && d.heap[0].at <= n {
-		a := d.pop()
+	const ahead = 8 // alarms: the alive words of the next ones are loaded while these are handled
+	for d.bi < len(d.batch) {
+		// A compaction would drop stale alarms of batch[bi:] (tick's
+		// pushes never reach one, see compact): its length is read
+		// every time.
+		if i, b := d.bi, d.batch; i%4 == 0 && i+ahead+3 < len(b) {
+			d.sink += prefetched(unsafe.Pointer(&d.alive[b[i+ahead].slot()]), unsafe.Pointer(&d.alive[b[i+ahead+1].slot()]),
+				unsafe.Pointer(&d.alive[b[i+ahead+2].slot()]), unsafe.Pointer(&d.alive[b[i+ahead+3].slot()]))
+		}
+		a := d.batch[d.bi]
+		d.bi++
+		d.n--
+		d.live = min(d.live, d.n)
+		if !d.canFire(&a) {
+			continue
+		}
 		st := d.ticket(a.slot())
-		if !a.live(st) || st.paused {
+		if st.paused {
 			continue
 		}
 		stage, level := a.stage(), a.level()
@@ -318,7 +438,8 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 			if err1 == nil && err2 == nil && total > 0 {
 				if need := time.Duration(share * float64(total)); used < need {
 					// Working time runs slower than wall time: look again
-					// when enough wall time has passed.
+					// when enough wall time has passed (after now: not in
+					// this tick's batch).
 					a.at = now.Add(need - used).UnixNano()
 					d.push(a)
 					continue
@@ -326,10 +447,15 @@ func (d *deadlines) tick(now time.Time, m *Monitor) {
 			}
 		}
 		st.fired[stage] = level
+		d.alive[a.slot()] = aliveWord(st)
 		if d.trace != nil {
 			d.trace(false, st.id, stage, level, now)
 		}
 		d.fire(stage, level, st, allowed, share, now, m)
+	}
+	d.batch, d.bi = d.batch[:0], 0
+	if cap(d.batch) > 4*d.n+4096 {
+		d.batch = nil // after a tick far ahead: not kept for the hourly ticks' few
 	}
 }
 
@@ -360,67 +486,242 @@ func (d *deadlines) fire(st8, lv8 uint8, st *dlTicket, allowed time.Duration, sh
 	}
 }
 
-// compact drops the alarms that can no longer fire (live) and restores
-// the heap order.
-func (d *deadlines) compact() {
-	keep := d.heap[:0]
-	h := d.heap
-	const ahead = 16 // alarms: the states of the next ones are loaded while these are checked
-	for i := range h {
-		if i%4 == 0 && i+ahead+3 < len(h) {
-			d.sink += prefetched(unsafe.Pointer(d.ticket(h[i+ahead].slot())), unsafe.Pointer(d.ticket(h[i+ahead+1].slot())),
-				unsafe.Pointer(d.ticket(h[i+ahead+2].slot())), unsafe.Pointer(d.ticket(h[i+ahead+3].slot())))
-		}
-		if a := h[i]; a.live(d.ticket(a.slot())) {
-			keep = append(keep, a)
-		}
+// calKey returns the bucket of an alarm at t: k with t in (k·calWidth,
+// (k+1)·calWidth].
+func calKey(t int64) int64 {
+	q, r := t/calWidth, t%calWidth
+	if r > 0 {
+		q++ // q is now ⌈t / calWidth⌉ (division truncates towards zero)
 	}
-	// push compacts again before the heap passes 2·live+1024 alarms: an
-	// array of that capacity never regrows until then (append's regrowth
-	// from the exact length cost ≈ 2 GB in 20 M rows of the dense stream).
-	// A smaller one is replaced now; a larger one is kept unless it is
-	// four times that, as after a wave of closings: the open tickets'
-	// alarms rise and fall by 4× over a day, and shrinking at 2× had the
-	// next day's rise regrow it every time.
-	if need := 2*len(keep) + 1024; cap(keep) < need || cap(keep) > 4*need {
-		h := newAlarms(len(keep), need)
-		copy(h, keep)
-		keep = h
-	}
-	d.heap = keep
-	for i := (len(keep) - 2) / 4; i >= 0; i-- {
-		d.down(i)
-	}
-	d.live = len(keep)
-	// No alarm left names a closed ticket's slot: the slots are free for
-	// new tickets.
-	for _, s := range d.closed {
-		*d.ticket(s) = dlTicket{}
-	}
-	d.free = append(d.free, d.closed...)
-	d.closed = d.closed[:0]
+	return q - 1
 }
 
-// newAlarms returns a heap array of length n and capacity c placed so that
-// each node's four children share one 64-byte cache line: the array's
-// element 0 sits 48 bytes into a line, so children 4i+1 … 4i+4 start one.
-func newAlarms(n, c int) []alarm {
-	b := make([]alarm, c+3)
-	o := (3 - int(uintptr(unsafe.Pointer(&b[0]))/16)) & 3
-	return b[o : o+n : o+c]
+// calFloor returns ⌊t / calWidth⌋: the buckets before it are due at t in
+// full, and bucket calFloor(t) in part unless t is a multiple of calWidth.
+func calFloor(t int64) int64 {
+	q, r := t/calWidth, t%calWidth
+	if r < 0 {
+		q--
+	}
+	return q
 }
 
-// push adds a to the heap, sifting a hole up from the end.
+// start sets the ring's first bucket to the one of t (the first tick's
+// time, or the event time of the first ticket to set alarms) and makes
+// the buckets.
+func (d *deadlines) start(t int64) {
+	d.started = true
+	d.cur = calFloor(t)
+	d.buckets = make([]calBucket, calBuckets+1)
+}
+
+// push adds a to the queue, compacting it first when it holds more than
+// 2·live+1024 alarms.
 func (d *deadlines) push(a alarm) {
-	if len(d.heap) >= 2*d.live+1024 {
+	if d.n >= 2*d.live+1024 {
 		d.compact()
 	}
-	d.heap = append(d.heap, a)
-	h := d.heap
+	d.n++
+	d.file(a)
+}
+
+// file puts a in its bucket, the late bucket or the overflow.
+func (d *deadlines) file(a alarm) {
+	switch k := calKey(a.at); {
+	case k < d.cur:
+		d.add(calLate, a)
+	case k-d.cur >= calBuckets:
+		d.overPush(a)
+	default:
+		d.add(int(k&(calBuckets-1)), a)
+	}
+}
+
+// add appends a to bucket i, taking a chunk when its last is full.
+func (d *deadlines) add(i int, a alarm) {
+	b := &d.buckets[i]
+	if b.n%chunkLen == 0 {
+		c := d.newChunk()
+		if b.n == 0 {
+			b.head = c
+		} else {
+			d.link[b.tail] = c
+		}
+		b.tail = c
+	}
+	d.chunks[b.tail][b.n%chunkLen] = a
+	b.n++
+}
+
+// newChunk returns a chunk off the free list, or a new one.
+func (d *deadlines) newChunk() int32 {
+	if c := d.freeChunk; c >= 0 {
+		d.freeChunk = d.link[c]
+		d.link[c] = -1
+		return c
+	}
+	c := int32(len(d.chunks))
+	d.chunks = append(d.chunks, alarmChunk{})
+	d.link = append(d.link, -1)
+	return c
+}
+
+// freeChain returns the chain of chunks from head to tail to the free
+// list.
+func (d *deadlines) freeChain(head, tail int32) {
+	d.link[tail] = d.freeChunk
+	d.freeChunk = head
+}
+
+// collect moves the alarms due by n (unix nanoseconds) out of the queue
+// into the empty batch, sorted by compare: the buckets before n's in
+// full, then those of n's bucket and the late bucket due by n. The ring
+// then starts at n's bucket, and the overflow's alarms within its reach
+// move in (or, when time went back, the ring's past its new reach move
+// out).
+func (d *deadlines) collect(n int64) {
+	f := calFloor(n)
+	if !d.started {
+		d.start(n)
+	}
+	if f > d.cur {
+		end := f
+		if f-d.cur > calBuckets { // past the ring's end: every bucket once
+			end = d.cur + calBuckets
+		}
+		for k := d.cur; k < end; k++ {
+			d.takeAll(int(k & (calBuckets - 1)))
+		}
+		d.cur = f
+		for len(d.over) > 0 && calKey(d.over[0].at)-d.cur < calBuckets {
+			d.file(d.overPop())
+		}
+	} else if f < d.cur {
+		d.rebase(f)
+	}
+	// The ring starts at f now.
+	d.takeDue(calLate, n)
+	if n%calWidth != 0 {
+		d.takeDue(int(f&(calBuckets-1)), n)
+	}
+	if len(d.batch) > 1 {
+		slices.SortFunc(d.batch, d.cmp)
+	}
+}
+
+// rebase moves the ring back to start at bucket f < cur, as a tick that
+// went back in time wants (else the alarms set from then on would all be
+// late, in one bucket that every tick scans, until time caught up): the
+// alarms of the buckets past the new ring's end go to the overflow, the
+// late alarms of bucket f or later to the ring.
+func (d *deadlines) rebase(f int64) {
+	for k := max(f+calBuckets, d.cur); k < d.cur+calBuckets; k++ {
+		b := &d.buckets[k&(calBuckets-1)]
+		if b.n == 0 {
+			continue
+		}
+		for c, left := b.head, b.n; ; c = d.link[c] {
+			m := min(left, chunkLen)
+			for _, a := range d.chunks[c][:m] {
+				d.overPush(a)
+			}
+			if left -= m; left == 0 {
+				break
+			}
+		}
+		d.freeChain(b.head, b.tail)
+		b.n = 0
+	}
+	d.cur = f
+	late := &d.buckets[calLate]
+	if late.n == 0 {
+		return
+	}
+	// Filed again from a detached chain (filing may add to the late
+	// bucket), freed after.
+	head, tail, n := late.head, late.tail, late.n
+	late.n = 0
+	for c, left := head, n; ; c = d.link[c] {
+		m := min(left, chunkLen)
+		for _, a := range d.chunks[c][:m] {
+			d.file(a)
+		}
+		if left -= m; left == 0 {
+			break
+		}
+	}
+	d.freeChain(head, tail)
+}
+
+// takeAll moves bucket i's alarms to batch.
+func (d *deadlines) takeAll(i int) {
+	b := &d.buckets[i]
+	if b.n == 0 {
+		return
+	}
+	for c, left := b.head, b.n; ; c = d.link[c] {
+		m := min(left, chunkLen)
+		d.batch = append(d.batch, d.chunks[c][:m]...)
+		if left -= m; left == 0 {
+			break
+		}
+	}
+	d.freeChain(b.head, b.tail)
+	b.n = 0
+}
+
+// takeDue moves bucket i's alarms due by n to batch and closes up the
+// rest in the bucket's chunks.
+func (d *deadlines) takeDue(i int, n int64) {
+	b := &d.buckets[i]
+	if b.n == 0 {
+		return
+	}
+	wc, w, kept := b.head, 0, 0 // where the next kept alarm goes
+	for c, left := b.head, b.n; ; c = d.link[c] {
+		m := min(left, chunkLen)
+		for _, a := range d.chunks[c][:m] {
+			if a.at <= n {
+				d.batch = append(d.batch, a)
+				continue
+			}
+			if w == chunkLen {
+				wc, w = d.link[wc], 0
+			}
+			d.chunks[wc][w] = a
+			w++
+			kept++
+		}
+		if left -= m; left == 0 {
+			break
+		}
+	}
+	d.cut(b, wc, kept)
+}
+
+// cut ends bucket b, whose kept alarms were closed up into its chunks up
+// to wc, at wc (the whole chain when none was kept), freeing the chunks
+// after it.
+func (d *deadlines) cut(b *calBucket, wc int32, kept int) {
+	switch {
+	case kept == 0:
+		d.freeChain(b.head, b.tail)
+	case wc != b.tail:
+		d.freeChain(d.link[wc], b.tail)
+		d.link[wc] = -1
+		b.tail = wc
+	}
+	b.n = kept
+}
+
+// overPush adds a to the overflow heap.
+func (d *deadlines) overPush(a alarm) {
+	d.over = append(d.over, a)
+	h := d.over
 	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 4
-		if !d.before(&a, &h[p]) {
+		p := (i - 1) / 2
+		if h[p].at <= a.at {
 			break
 		}
 		h[i] = h[p]
@@ -429,70 +730,201 @@ func (d *deadlines) push(a alarm) {
 	h[i] = a
 }
 
-// before is the heap order: by time, then ticket id, stage and level. An
-// alarm's place in the heap is free, but this order is the order in which
-// due alarms fire (and so the order of the warnings), and it is total on
-// the alarms that can fire: a ticket has one live schedule, and a closed
-// ticket's alarms, which may share a reopened id's, never fire.
-func (d *deadlines) before(a, b *alarm) bool {
+// overPop removes and returns the overflow's earliest alarm.
+func (d *deadlines) overPop() alarm {
+	h := d.over
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	d.over = h[:n]
+	d.overDown(0)
+	return top
+}
+
+// overDown sifts the overflow's alarm at i down to its place.
+func (d *deadlines) overDown(i int) {
+	h := d.over
+	n := len(h)
+	if 2*i+1 >= n {
+		return // a leaf (or an empty heap)
+	}
+	x := h[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1].at < h[c].at {
+			c++
+		}
+		if h[c].at >= x.at {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = x
+}
+
+// compact drops the alarms that can no longer fire (live) from the
+// buckets, the overflow and the rest of a tick's batch, sizes the arena
+// and frees the closed tickets' slots.
+func (d *deadlines) compact() {
+	kept := 0
+	for i := range d.buckets {
+		kept += d.compactBucket(i)
+	}
+	over := d.over[:0]
+	for _, a := range d.over {
+		if d.canFire(&a) {
+			over = append(over, a)
+		}
+	}
+	if cap(over) > 4*len(over)+64 {
+		over = slices.Clone(over)
+	}
+	d.over = over
+	for i := len(over)/2 - 1; i >= 0; i-- {
+		d.overDown(i)
+	}
+	// A tick's alarms not yet handled: tick pushes one alarm only after
+	// taking one (n−1, and live at most n), so it never reaches
+	// 2·live+1024 and compacts; filtered all the same, as the heap did.
+	rest := d.batch[:d.bi]
+	for _, a := range d.batch[d.bi:] {
+		if d.canFire(&a) {
+			rest = append(rest, a)
+		}
+	}
+	d.batch = rest
+	kept += len(over) + len(rest) - d.bi
+	d.n, d.live = kept, kept
+	// push compacts again before the queue passes 2·live+1024 alarms: an
+	// arena of that many chunks, and one more for each bucket that can
+	// hold alarms then, never regrows until then. A smaller one grows
+	// now; a larger one is kept unless it is four times that, as after
+	// a wave of closings (the open tickets' alarms rise and fall by 4×
+	// over a day: shrinking at 2× had the next day's rise regrow it).
+	need := 2*kept + 1024
+	chunks := (need+chunkLen-1)/chunkLen + min(need, calBuckets+1)
+	if c := cap(d.chunks); c < chunks {
+		d.chunks = append(make([]alarmChunk, 0, chunks), d.chunks...)
+		d.link = append(make([]int32, 0, chunks), d.link...)
+	} else if c > 4*chunks {
+		d.relocate(chunks)
+	}
+	// No alarm left names a closed ticket's slot: the slots are free for
+	// new tickets.
+	for _, s := range d.closed {
+		*d.ticket(s) = dlTicket{}
+		d.alive[s] = 0
+	}
+	d.free = append(d.free, d.closed...)
+	d.closed = d.closed[:0]
+}
+
+// compactBucket drops bucket i's alarms that can no longer fire, closing
+// up the rest, and returns how many are left.
+func (d *deadlines) compactBucket(i int) int {
+	b := &d.buckets[i]
+	if b.n == 0 {
+		return 0
+	}
+	const ahead = 16 // alarms: the alive words of the next ones are loaded while these are checked
+	wc, w, kept := b.head, 0, 0
+	for c, left := b.head, b.n; ; c = d.link[c] {
+		m := min(left, chunkLen)
+		ch := &d.chunks[c]
+		// The alarms ahead are in this chunk or the next (if any).
+		var next *alarmChunk
+		nm := 0
+		if left > chunkLen {
+			next, nm = &d.chunks[d.link[c]], min(left-chunkLen, chunkLen)
+		}
+		for j := range m {
+			if j%4 == 0 {
+				var p *alarmChunk
+				k := j + ahead
+				switch {
+				case k+3 < m:
+					p = ch
+				case k >= chunkLen && k-chunkLen+3 < nm:
+					p, k = next, k-chunkLen
+				}
+				if p != nil {
+					d.sink += prefetched(unsafe.Pointer(&d.alive[p[k].slot()]), unsafe.Pointer(&d.alive[p[k+1].slot()]),
+						unsafe.Pointer(&d.alive[p[k+2].slot()]), unsafe.Pointer(&d.alive[p[k+3].slot()]))
+				}
+			}
+			a := ch[j]
+			if !d.canFire(&a) {
+				continue
+			}
+			if w == chunkLen {
+				wc, w = d.link[wc], 0
+			}
+			d.chunks[wc][w] = a
+			w++
+			kept++
+		}
+		if left -= m; left == 0 {
+			break
+		}
+	}
+	d.cut(b, wc, kept)
+	return kept
+}
+
+// relocate moves the buckets' chunks, in order, to a new arena of
+// capacity c (the old one, four times too large, is dropped).
+func (d *deadlines) relocate(c int) {
+	chunks, link := make([]alarmChunk, 0, c), make([]int32, 0, c)
+	for i := range d.buckets {
+		b := &d.buckets[i]
+		if b.n == 0 {
+			continue
+		}
+		head := int32(len(chunks))
+		for o := b.head; o >= 0; o = d.link[o] {
+			if len(chunks) > int(head) {
+				link[len(link)-1] = int32(len(chunks))
+			}
+			chunks = append(chunks, d.chunks[o])
+			link = append(link, -1)
+			if o == b.tail {
+				break
+			}
+		}
+		b.head, b.tail = head, int32(len(chunks)-1)
+	}
+	d.chunks, d.link, d.freeChunk = chunks, link, -1
+}
+
+// compare is the order in which due alarms fire (and so the order of the
+// warnings): by time, then ticket id, stage and level. It is total on the
+// alarms that can fire: a ticket has one live schedule, and a closed
+// ticket's alarms, which may share a reopened id's, never fire (alarms it
+// calls equal are handled in either order: all but at most one are
+// stale, and a stale alarm is skipped whatever came before it).
+func (d *deadlines) compare(a, b alarm) int {
 	if a.at != b.at {
-		return a.at < b.at
+		return cmp.Compare(a.at, b.at)
 	}
 	if a.ref>>5 != b.ref>>5 { // two slots: two tickets, their ids may still be equal (closed and reopened)
 		sa, sb := d.ticket(a.slot()), d.ticket(b.slot())
 		if sa.idw != sb.idw {
 			if sa.idw[0] != sb.idw[0] {
-				return sa.idw[0] < sb.idw[0]
+				return cmp.Compare(sa.idw[0], sb.idw[0])
 			}
-			return sa.idw[1] < sb.idw[1]
+			return cmp.Compare(sa.idw[1], sb.idw[1])
 		}
 		// The first 16 bytes are the same (or one id is a prefix of the
 		// other, padded with zeros).
-		if sa.id != sb.id {
-			return sa.id < sb.id
+		if c := strings.Compare(sa.id, sb.id); c != 0 {
+			return c
 		}
 	}
-	return a.ref&31 < b.ref&31
-}
-
-func (d *deadlines) pop() alarm {
-	h := d.heap
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	d.heap = h[:n]
-	d.down(0)
-	d.live = min(d.live, n)
-	return top
-}
-
-// down sifts the alarm at i down to its place in the 4-ary heap (children
-// of i at 4i+1 … 4i+4), moving a hole.
-func (d *deadlines) down(i int) {
-	h := d.heap
-	n := len(h)
-	if 4*i+1 >= n {
-		return // a leaf (or an empty heap)
-	}
-	x := h[i]
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
-		}
-		s := c
-		for j, end := c+1, min(c+4, n); j < end; j++ {
-			if d.before(&h[j], &h[s]) {
-				s = j
-			}
-		}
-		if !d.before(&h[s], &x) {
-			break
-		}
-		h[i] = h[s]
-		i = s
-	}
-	h[i] = x
+	return cmp.Compare(a.ref&31, b.ref&31)
 }
 
 // takeFree pops the last of *free (clearing its place), or returns a new T

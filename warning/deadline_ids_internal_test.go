@@ -41,7 +41,7 @@ func TestDeadlineIDWords(t *testing.T) {
 	}
 }
 
-// TestDeadlineTieOrder checks the heap's order between alarms of two
+// TestDeadlineTieOrder checks the order of due alarms (compare) between alarms of two
 // tickets at the same instant against the ids' order, for random ids of
 // 0–24 bytes with long common prefixes and a few byte values (zero among
 // them: a shorter id can be its longer neighbour's zero-padded prefix) and for equal ids (a closed
@@ -74,9 +74,9 @@ func TestDeadlineTieOrder(t *testing.T) {
 		x, y := int32(r.IntN(len(ids))), int32(r.IntN(len(ids)))
 		a := alarm{at: 7, ref: uint32(x)<<5 | uint32(r.IntN(32))}
 		b := alarm{at: 7, ref: uint32(y)<<5 | uint32(r.IntN(32))}
-		want := cmp.Or(strings.Compare(ids[x], ids[y]), cmp.Compare(a.ref&31, b.ref&31)) < 0
-		if got := d.before(&a, &b); got != want {
-			t.Fatalf("%q/%d before %q/%d: %v, want %v", ids[x], a.ref&31, ids[y], b.ref&31, got, want)
+		want := cmp.Or(strings.Compare(ids[x], ids[y]), cmp.Compare(a.ref&31, b.ref&31))
+		if got := d.compare(a, b); got != want {
+			t.Fatalf("%q/%d against %q/%d: %v, want %v", ids[x], a.ref&31, ids[y], b.ref&31, got, want)
 		}
 	}
 }

@@ -334,14 +334,15 @@ func (shiftCalendar) WorkingDuration(from, to time.Time) (time.Duration, error) 
 // moved, stages completed and reopened, pauses, closes and reopens under
 // the same id, ticks) with and without a calendar that defers alarms, and
 // requires, after every step, the same alarms fired and warnings ended in
-// the same order (ticket, stage, level, time), the same heap length and
-// live count (so the same compactions), the same alarms in the heap (as a
-// multiset: at, ticket, schedule, stage, level, closed) and a valid heap
-// order, and at the end the same warnings, actions and ledger. The heap's
-// layout is the detector's own (4-ary, alarms naming slots): the pops
-// come out in the order the reference's do because that order is total
-// on the alarms that can fire; closed tickets' alarms must die whether or
-// not a compaction dropped them before their id reopened.
+// the same order (ticket, stage, level, time), the detector's alarm count
+// equal to the reference heap's length and the same live count (so the
+// same compactions), the same alarms held (as a multiset: at, ticket,
+// schedule, stage, level, closed) and a valid calendar queue (checkQueue),
+// and at the end the same warnings, actions and ledger. The detector holds
+// its alarms in a calendar queue and sorts each tick's due ones: they come
+// out in the order the reference heap pops them because that order is
+// total on the alarms that can fire; closed tickets' alarms must die
+// whether or not a compaction dropped them before their id reopened.
 func TestDeadlineHeapMatchesReference(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -353,7 +354,7 @@ func TestDeadlineHeapMatchesReference(t *testing.T) {
 		{"calendar2", shiftCalendar{}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ref := runDeadlineHistory(t, tc.cal, tc.seed)
+			ref := runDeadlineHistory(t, dlHistory{cal: tc.cal, seed: tc.seed})
 			t.Logf("reference: %d compactions, %d fires, %d deferrals, %d alarms of closed tickets popped while their id was open again",
 				ref.compactions, ref.fires, ref.deferrals, ref.foreign)
 			require.Positive(t, ref.compactions)
@@ -366,9 +367,25 @@ func TestDeadlineHeapMatchesReference(t *testing.T) {
 	}
 }
 
+// dlHistory says what random history runDeadlineHistory runs.
+type dlHistory struct {
+	cal  WorkingTime
+	seed uint64
+	// far moves time as a library user's ticks may: ticks at any
+	// nanosecond, on the hour, again at the same time, back a few hours,
+	// or 170–270 days ahead (past the calendar queue's ring), and
+	// deadlines now and then 3,000–9,000 hours ahead (severe alarms up to
+	// 13,500: in the queue's overflow). Otherwise ticks come every 0–19
+	// minutes and deadlines within 96 hours.
+	far bool
+	// steps is the history's length (60,000 if 0).
+	steps int
+}
+
 // runDeadlineHistory runs one random history through a Monitor's detector
 // and refDeadlines (on a second Monitor) and compares them as it goes.
-func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadlines {
+func runDeadlineHistory(t *testing.T, h dlHistory) *refDeadlines {
+	cal, seed := h.cal, h.seed
 	ctx := context.Background()
 	appeal := Duration(50 * time.Hour)
 	opts := Options{Config: Config{Deadline: DeadlineConfig{Appeal: &appeal}}, Calendar: cal}
@@ -394,6 +411,9 @@ func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadline
 			if r.IntN(6) == 0 {
 				return time.Time{}
 			}
+			if h.far && r.IntN(5) == 0 {
+				return from.Add(hours(3000, 9000))
+			}
 			return from.Add(hours(lo, hi))
 		}
 		tk.Deadlines = complaint.Deadlines{FirstContact: pick(1, 3), Reply: pick(2, 12), Resolve: pick(6, 48)}
@@ -404,6 +424,7 @@ func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadline
 		}
 	}
 	lastCap, lastCompactions, logged := 0, 0, 0
+	maxOver, maxLate := 0, 0 // the most alarms seen in the queue's overflow and late bucket
 	var log []dlEvent
 	m.dl.trace = func(end bool, id string, stage, level uint8, at time.Time) {
 		log = append(log, dlEvent{end, id, stage, level, at})
@@ -418,54 +439,55 @@ func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadline
 			}
 		}
 		logged = len(log)
-		require.Equal(t, len(ref.heap), len(m.dl.heap), "heap length, step %d", step)
-		// After the first compaction the heap's array is replaced only by
-		// a compaction: it never regrows between two.
-		if c := cap(m.dl.heap); c != lastCap {
+		require.Equal(t, len(ref.heap), m.dl.n, "alarms held (the reference heap's length), step %d", step)
+		// After the first compaction the queue's chunk arena is replaced
+		// only by a compaction: it never regrows between two.
+		if c := cap(m.dl.chunks); c != lastCap {
 			if ref.compactions > 0 {
-				require.NotEqual(t, lastCompactions, ref.compactions, "heap regrown from %d to %d between compactions, step %d", lastCap, c, step)
+				require.NotEqual(t, lastCompactions, ref.compactions, "chunk arena regrown from %d to %d between compactions, step %d", lastCap, c, step)
 			}
 			lastCap = c
 		}
 		lastCompactions = ref.compactions
 		require.Equal(t, ref.live, m.dl.live, "live, step %d", step)
 		// The same alarms: an order-free sum of them every ten steps, the
-		// sorted lists and the heap order every hundred.
+		// sorted lists and the queue's structure every hundred.
 		if step%10 != 0 {
 			return
 		}
+		maxOver = max(maxOver, len(m.dl.over))
+		if m.dl.started {
+			maxLate = max(maxLate, m.dl.buckets[calLate].n)
+		}
+		held := m.dl.queued()
 		var sumRef, sum uint64
 		for i := range ref.heap {
 			a := &ref.heap[i]
 			sumRef += dlAlarmHash(a.at, a.t.id, a.gen, a.stage, a.level, a.t.closed)
 		}
-		for i := range m.dl.heap {
-			a := &m.dl.heap[i]
+		for i := range held {
+			a := &held[i]
 			st := m.dl.ticket(a.slot())
 			sum += dlAlarmHash(a.at, st.id, a.gen, a.stage(), a.level(), st.closed)
 		}
-		require.Equal(t, sumRef, sum, "heap contents, step %d", step)
+		require.Equal(t, sumRef, sum, "alarms held, step %d", step)
 		if step%100 != 0 {
 			return
 		}
-		want, got := make([]dlAlarmRow, len(ref.heap)), make([]dlAlarmRow, len(m.dl.heap))
+		m.dl.checkQueue(t)
+		want, got := make([]dlAlarmRow, len(ref.heap)), make([]dlAlarmRow, len(held))
 		for i := range ref.heap {
 			a := &ref.heap[i]
 			want[i] = dlAlarmRow{a.at, a.t.id, a.gen, a.stage, a.level, a.t.closed}
 		}
-		for i := range m.dl.heap {
-			a := &m.dl.heap[i]
+		for i := range held {
+			a := &held[i]
 			st := m.dl.ticket(a.slot())
 			got[i] = dlAlarmRow{a.at, st.id, a.gen, a.stage(), a.level(), st.closed}
-			if i > 0 {
-				if p := (i - 1) / 4; m.dl.before(a, &m.dl.heap[p]) {
-					t.Fatalf("step %d: heap slot %d %+v before its parent %d %+v", step, i, got[i], p, got[p])
-				}
-			}
 		}
 		slices.SortFunc(want, dlAlarmRow.compare)
 		slices.SortFunc(got, dlAlarmRow.compare)
-		sameList(t, fmt.Sprintf("heap contents, step %d", step), want, got)
+		sameList(t, fmt.Sprintf("alarms held, step %d", step), want, got)
 		require.Equal(t, len(ref.tickets), m.dl.open(), "tickets, step %d", step)
 		for id, a := range ref.tickets {
 			_, b := m.dl.lookup(id)
@@ -475,11 +497,23 @@ func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadline
 			}
 		}
 	}
-	const steps = 60000
+	steps := cmp.Or(h.steps, 60000)
 	for step := range steps {
 		switch op := r.IntN(100); {
 		case op < 8: // tick
-			now = now.Add(time.Duration(r.IntN(20)) * time.Minute)
+			switch k := r.IntN(20); {
+			case !h.far:
+				now = now.Add(time.Duration(r.IntN(20)) * time.Minute)
+			case k < 12: // at any nanosecond
+				now = now.Add(time.Duration(r.Int64N(int64(40 * time.Minute))))
+			case k < 15: // on the hour (UTC and the queue's buckets)
+				now = now.Truncate(time.Hour).Add(time.Hour)
+			case k == 15: // past the queue's ring
+				now = now.Add(time.Duration(calBuckets+r.IntN(100*24))*time.Hour + time.Duration(r.Int64N(int64(time.Hour))))
+			case k == 16: // back
+				now = now.Add(-time.Duration(r.Int64N(int64(3 * time.Hour))))
+			default: // the same time again
+			}
 			m.dl.tick(now, m)
 			ref.tick(now, mRef)
 			sameList(t, fmt.Sprintf("actions, step %d", step), mRef.Actions(), m.Actions())
@@ -546,6 +580,11 @@ func runDeadlineHistory(t *testing.T, cal WorkingTime, seed uint64) *refDeadline
 		ref.tick(now, mRef)
 	}
 	check(steps - steps%100) // a full check
+	t.Logf("queue: at most %d alarms in the overflow, %d late", maxOver, maxLate)
+	if h.far {
+		require.Positive(t, maxOver)
+		require.Positive(t, maxLate)
+	}
 	require.Equal(t, len(ref.log), len(log))
 	sameList(t, "ledger entries", mRef.Ledger().Entries(), m.Ledger().Entries())
 	sameList(t, "active warnings", mRef.Active(), m.Active())

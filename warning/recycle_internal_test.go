@@ -158,13 +158,13 @@ func TestDeadlineTicketStateReused(t *testing.T) {
 	s, _ := d.lookup("T1")
 	require.Equal(t, int32(-1), s, "closed")
 	require.True(t, st.closed)
-	require.Equal(t, "T1", st.id, "kept while its alarms are in the heap")
+	require.Equal(t, "T1", st.id, "kept while its alarms are in the queue")
 	d.update(ticket("T2"), m)
 	s2, _ := d.lookup("T2")
-	require.NotEqual(t, s1, s2, "reused while its alarms are in the heap")
+	require.NotEqual(t, s1, s2, "reused while its alarms are in the queue")
 	d.compact()
-	for i := range d.heap {
-		require.NotEqual(t, s1, d.heap[i].slot(), "an alarm of the closed ticket survived the compaction")
+	for _, a := range d.queued() {
+		require.NotEqual(t, s1, a.slot(), "an alarm of the closed ticket survived the compaction")
 	}
 	require.Equal(t, dlTicket{}, *st, "a free slot keeps no strings alive")
 	d.update(ticket("T3"), m)
@@ -176,8 +176,8 @@ func TestDeadlineTicketStateReused(t *testing.T) {
 	require.Equal(t, uint32(1), st.gen)
 	require.Equal(t, [nStages]uint8{}, st.fired)
 	n := 0
-	for i := range d.heap {
-		if a := &d.heap[i]; a.slot() == s3 {
+	for _, a := range d.queued() {
+		if a.slot() == s3 {
 			require.Equal(t, st.gen, a.gen)
 			n++
 		}
