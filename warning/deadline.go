@@ -677,7 +677,7 @@ func (d *deadlines) takeDue(i int, n int64) {
 	if b.n == 0 {
 		return
 	}
-	wc, w, kept := b.head, 0, 0 // where the next kept alarm goes
+	cu := closeUp{wc: b.head}
 	for c, left := b.head, b.n; ; c = d.link[c] {
 		m := min(left, chunkLen)
 		for _, a := range d.chunks[c][:m] {
@@ -685,18 +685,32 @@ func (d *deadlines) takeDue(i int, n int64) {
 				d.batch = append(d.batch, a)
 				continue
 			}
-			if w == chunkLen {
-				wc, w = d.link[wc], 0
-			}
-			d.chunks[wc][w] = a
-			w++
-			kept++
+			d.keep(&cu, a)
 		}
 		if left -= m; left == 0 {
 			break
 		}
 	}
-	d.cut(b, wc, kept)
+	d.cut(b, cu.wc, cu.kept)
+}
+
+// closeUp is where the next kept alarm of a bucket being filtered in
+// place goes: chunk wc of its chain, index w; kept counts them.
+type closeUp struct {
+	wc      int32
+	w, kept int
+}
+
+// keep writes a, a kept alarm of a bucket being filtered, at cu (never
+// past the alarm being read: the chain is read in the same order) and
+// moves cu on.
+func (d *deadlines) keep(cu *closeUp, a alarm) {
+	if cu.w == chunkLen {
+		cu.wc, cu.w = d.link[cu.wc], 0
+	}
+	d.chunks[cu.wc][cu.w] = a
+	cu.w++
+	cu.kept++
 }
 
 // cut ends bucket b, whose kept alarms were closed up into its chunks up
@@ -831,7 +845,7 @@ func (d *deadlines) compactBucket(i int) int {
 		return 0
 	}
 	const ahead = 16 // alarms: the alive words of the next ones are loaded while these are checked
-	wc, w, kept := b.head, 0, 0
+	cu := closeUp{wc: b.head}
 	for c, left := b.head, b.n; ; c = d.link[c] {
 		m := min(left, chunkLen)
 		ch := &d.chunks[c]
@@ -856,23 +870,16 @@ func (d *deadlines) compactBucket(i int) int {
 						unsafe.Pointer(&d.alive[p[k+2].slot()]), unsafe.Pointer(&d.alive[p[k+3].slot()]))
 				}
 			}
-			a := ch[j]
-			if !d.canFire(&a) {
-				continue
+			if a := ch[j]; d.canFire(&a) {
+				d.keep(&cu, a)
 			}
-			if w == chunkLen {
-				wc, w = d.link[wc], 0
-			}
-			d.chunks[wc][w] = a
-			w++
-			kept++
 		}
 		if left -= m; left == 0 {
 			break
 		}
 	}
-	d.cut(b, wc, kept)
-	return kept
+	d.cut(b, cu.wc, cu.kept)
+	return cu.kept
 }
 
 // relocate moves the buckets' chunks, in order, to a new arena of
