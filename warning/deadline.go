@@ -2,6 +2,7 @@ package warning
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -620,13 +621,9 @@ func (d *deadlines) rebase(f int64) {
 		if b.n == 0 {
 			continue
 		}
-		for c, left := b.head, b.n; ; c = d.link[c] {
-			m := min(left, chunkLen)
-			for _, a := range d.chunks[c][:m] {
+		for as := range d.chain(b.head, b.n) {
+			for _, a := range as {
 				d.overPush(a)
-			}
-			if left -= m; left == 0 {
-				break
 			}
 		}
 		d.freeChain(b.head, b.tail)
@@ -641,13 +638,9 @@ func (d *deadlines) rebase(f int64) {
 	// bucket), freed after.
 	head, tail, n := late.head, late.tail, late.n
 	late.n = 0
-	for c, left := head, n; ; c = d.link[c] {
-		m := min(left, chunkLen)
-		for _, a := range d.chunks[c][:m] {
+	for as := range d.chain(head, n) {
+		for _, a := range as {
 			d.file(a)
-		}
-		if left -= m; left == 0 {
-			break
 		}
 	}
 	d.freeChain(head, tail)
@@ -659,12 +652,8 @@ func (d *deadlines) takeAll(i int) {
 	if b.n == 0 {
 		return
 	}
-	for c, left := b.head, b.n; ; c = d.link[c] {
-		m := min(left, chunkLen)
-		d.batch = append(d.batch, d.chunks[c][:m]...)
-		if left -= m; left == 0 {
-			break
-		}
+	for as := range d.chain(b.head, b.n) {
+		d.batch = append(d.batch, as...)
 	}
 	d.freeChain(b.head, b.tail)
 	b.n = 0
@@ -678,20 +667,32 @@ func (d *deadlines) takeDue(i int, n int64) {
 		return
 	}
 	cu := closeUp{wc: b.head}
-	for c, left := b.head, b.n; ; c = d.link[c] {
-		m := min(left, chunkLen)
-		for _, a := range d.chunks[c][:m] {
+	for as := range d.chain(b.head, b.n) {
+		for _, a := range as {
 			if a.at <= n {
 				d.batch = append(d.batch, a)
 				continue
 			}
 			d.keep(&cu, a)
 		}
-		if left -= m; left == 0 {
-			break
-		}
 	}
 	d.cut(b, cu.wc, cu.kept)
+}
+
+// chain yields the alarms of a chain of n alarms starting at chunk head,
+// a chunk at a time (all full but the last). Each slice is read by range
+// once: the loop body may write kept alarms back into chunks it has read
+// (keep), or file alarms into other chunks.
+func (d *deadlines) chain(head int32, n int) iter.Seq[[]alarm] {
+	return func(yield func([]alarm) bool) {
+		for c := head; n > 0; c = d.link[c] {
+			m := min(n, chunkLen)
+			if !yield(d.chunks[c][:m]) {
+				return
+			}
+			n -= m
+		}
+	}
 }
 
 // closeUp is where the next kept alarm of a bucket being filtered in
