@@ -3,6 +3,7 @@ package kesu
 import (
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/kesu-go/kesu/complaint"
 )
@@ -22,8 +23,9 @@ const (
 // them all in Sync. The goroutine runs while there are batches to see, and
 // ends when there are none.
 type background struct {
-	obs []Observer
-	log *slog.Logger
+	obs     []Observer
+	forgets []Forgetter // the observers that are Forgetters
+	log     *slog.Logger
 
 	cur *bgBatch // being filled, under the engine's mu
 
@@ -73,10 +75,16 @@ const (
 	bgBefore               // t is the ticket before the commit: fold the event into it
 	bgZero                 // the commit creates the ticket: fold the event into the zero Ticket
 	bgNext                 // a later event of the commit: fold it into the working ticket
+	bgForget               // not an event: Engine.Forget of ticket ev.Ticket at ev.At
 )
 
 func newBackground(obs []Observer, log *slog.Logger) *background {
 	bg := &background{obs: obs, log: log}
+	for _, o := range obs {
+		if f, ok := o.(Forgetter); ok {
+			bg.forgets = append(bg.forgets, f)
+		}
+	}
 	bg.changed.L = &bg.mu
 	return bg
 }
@@ -110,6 +118,24 @@ func (bg *background) addCommit(evs []complaint.Event, pre, t *complaint.Ticket)
 		if bg.cur.n == bgBatchSize {
 			bg.flush()
 		}
+	}
+}
+
+// addForget adds Engine.Forget of ticket id at at to the current batch, in
+// its place among the commits. The caller holds the engine's mu.
+func (bg *background) addForget(id string, at time.Time) {
+	if len(bg.forgets) == 0 {
+		return
+	}
+	if bg.cur == nil {
+		bg.take()
+	}
+	it := &bg.cur.items[bg.cur.n]
+	bg.cur.n++
+	it.ev = complaint.Event{Ticket: id, At: at}
+	it.from = bgForget
+	if bg.cur.n == bgBatchSize {
+		bg.flush()
 	}
 }
 
@@ -201,6 +227,12 @@ func (bg *background) run() {
 		bg.mu.Unlock()
 		for i := range b.items[:b.n] {
 			it := &b.items[i]
+			if it.from == bgForget {
+				for _, f := range bg.forgets {
+					f.Forget(it.ev.Ticket, it.ev.At)
+				}
+				continue
+			}
 			t := bg.ticket(it)
 			if t == nil {
 				continue

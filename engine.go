@@ -90,6 +90,19 @@ type ObserverFunc func(e *complaint.Event, t *complaint.Ticket)
 // Observe calls f.
 func (f ObserverFunc) Observe(e *complaint.Event, t *complaint.Ticket) { f(e, t) }
 
+// Forgetter is implemented by observers that keep state for each open
+// ticket (the warning Monitor's deadline clocks, routing's Workload). A store
+// that forgets open tickets, as the replay window of kesu replay forgets
+// those idle past its horizon, tells the engine with Engine.Forget, and the
+// engine tells its Forgetters: each drops what it holds of the ticket, as
+// it would had the ticket closed, so that its memory follows the tickets
+// the store holds, not every ticket ever taken in. Forget is called in
+// commit order with Observe (a background observer's on its goroutine)
+// and, as Observe, must not call back into the engine.
+type Forgetter interface {
+	Forget(ticket string, at time.Time)
+}
+
 // Ticker does time-driven work when the engine's Tick is called (deadline
 // alarms, look-backs, bucket closes).
 type Ticker interface {
@@ -172,6 +185,7 @@ type Engine struct {
 
 	mu        sync.Mutex // serialises notification
 	observers []Observer
+	forgets   []Forgetter    // the observers that are Forgetters
 	subs      []subscription // in subscription order
 	nextSub   int
 
@@ -339,6 +353,11 @@ func New(cfg Config) *Engine {
 		pending: make(map[string]struct{}),
 	}
 	e.sources = actionSources(append(slices.Clip(e.observers), cfg.Background...), e.tickers)
+	for _, o := range e.observers {
+		if f, ok := o.(Forgetter); ok {
+			e.forgets = append(e.forgets, f)
+		}
+	}
 	if e.store == nil {
 		e.store = complaint.NewMemStore()
 	}
@@ -693,6 +712,26 @@ func (e *Engine) notify(evs []complaint.Event, pre, t *complaint.Ticket) {
 		}
 		for _, s := range e.subs {
 			s.fn(evs[i].Clone(), cur.Clone())
+		}
+	}
+}
+
+// Forget tells the observers that are Forgetters (Config.Observers and
+// Config.Background) that the store no longer holds the open tickets ids,
+// as of at: they drop what they keep of each, in order, after every event
+// stored before the call. Stores that keep every ticket never need it; the
+// replay window calls it for the tickets it forgets when they have been
+// idle past its horizon. The engine's subscribers are not told (no event
+// was stored).
+func (e *Engine) Forget(at time.Time, ids ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		for _, f := range e.forgets {
+			f.Forget(id, at)
+		}
+		if e.bg != nil {
+			e.bg.addForget(id, at)
 		}
 	}
 }

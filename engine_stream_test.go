@@ -273,3 +273,43 @@ func TestBackgroundSeesWhatObserversSee(t *testing.T) {
 		})
 	}
 }
+
+// forgetLog records the events (type and ticket) and the Forget calls an
+// observer is shown, in order.
+type forgetLog struct{ out []string }
+
+func (f *forgetLog) Observe(e *complaint.Event, _ *complaint.Ticket) {
+	f.out = append(f.out, fmt.Sprintf("%s %s", e.Type, e.Ticket))
+}
+
+func (f *forgetLog) Forget(ticket string, at time.Time) {
+	f.out = append(f.out, fmt.Sprintf("forget %s %s", ticket, at.Format("15:04")))
+}
+
+// TestForget checks that Engine.Forget reaches the observers that are
+// Forgetters, synchronous and background, in commit order among the
+// events (over more than a background batch), and that an observer that
+// is not one is only shown events.
+func TestForget(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	var sync, bg forgetLog
+	var plain seen
+	eng := kesu.New(kesu.Config{Store: ingest.NewWindow(30 * 24 * time.Hour), Now: func() time.Time { return at },
+		Observers: []kesu.Observer{&sync}, Background: []kesu.Observer{&bg, &plain}})
+	var want []string
+	for i := range 300 {
+		id, err := eng.Take(ctx, complaint.Intake{ExternalID: fmt.Sprintf("E%d", i), Kind: complaint.KindComplaint,
+			Channel: complaint.ChannelHotline, Category: "billing", Region: "gd", Customer: "C1"})
+		require.NoError(t, err)
+		want = append(want, "received "+id, "accepted "+id)
+		if i%100 == 99 {
+			eng.Forget(at, id, "T-unknown")
+			want = append(want, "forget "+id+" 09:00", "forget T-unknown 09:00")
+		}
+	}
+	eng.Sync()
+	assert.Equal(t, want, sync.out)
+	assert.Equal(t, want, bg.out)
+	assert.Len(t, plain.out, 600, "an observer that is not a Forgetter sees the events only")
+}

@@ -555,6 +555,31 @@ func (w *Workload) Observe(e *complaint.Event, t *complaint.Ticket) {
 	w.load[cur]++
 }
 
+// Forget implements kesu.Forgetter: the engine's store no longer holds the
+// open ticket with that id (a replay window forgets tickets idle past its
+// horizon), so it no longer counts in its handler's load.
+func (w *Workload) Forget(ticket string, _ time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	at, s, ok := w.tab.Find(ticket, idtab.Hash(ticket), w.is)
+	if !ok {
+		return
+	}
+	w.release(at, s)
+}
+
+// release stops counting the held ticket in slot s (at index at of the
+// table). The caller holds mu.
+func (w *Workload) release(at int, s int32) {
+	h := w.held[s].handler
+	if w.load[h]--; w.load[h] <= 0 {
+		delete(w.load, h)
+	}
+	w.tab.Remove(at)
+	w.held[s] = assigned{}
+	w.free = append(w.free, s)
+}
+
 // movesWork reports whether an event of type et can change a ticket's
 // assignee or whether it is open, by the lifecycle (complaint.Apply):
 // TestWorkloadSkipsOnlyStillEvents applies every other type in every status

@@ -246,3 +246,50 @@ func BenchmarkWorkloadObserve(b *testing.B) {
 		})
 	})
 }
+
+// TestWorkloadForget forgets assigned tickets (kesu.Forgetter, as a replay
+// window forgetting tickets idle past its horizon): each stops counting in
+// its handler's load, its slot is reused, forgetting it again or a ticket
+// never held changes nothing, and an event of a forgotten ticket seen
+// later counts it again.
+func TestWorkloadForget(t *testing.T) {
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	w := NewWorkload()
+	tickets := map[string]*complaint.Ticket{}
+	assign := func(id, who string) {
+		tk := tickets[id]
+		if tk == nil {
+			tk = new(complaint.Ticket)
+			tickets[id] = tk
+			for _, et := range []complaint.EventType{complaint.EventReceived, complaint.EventAccepted, complaint.EventDispatched} {
+				e := workloadEvent(et, "", t0)
+				e.Ticket, e.Seq = id, tk.Version+1
+				require.NoError(t, complaint.Apply(tk, &e))
+				w.Observe(&e, tk)
+			}
+		}
+		e := workloadEvent(complaint.EventAssigned, who, t0)
+		e.Ticket, e.Seq = id, tk.Version+1
+		require.NoError(t, complaint.Apply(tk, &e))
+		w.Observe(&e, tk)
+	}
+	assign("T1", "a")
+	assign("T2", "a")
+	assign("T3", "b")
+	require.Equal(t, []int{2, 1}, []int{w.Load("a"), w.Load("b")})
+
+	w.Forget("T1", t0)
+	w.Forget("T1", t0)
+	w.Forget("T9", t0)
+	require.Equal(t, []int{1, 1}, []int{w.Load("a"), w.Load("b")})
+	w.Forget("T3", t0)
+	require.Equal(t, []int{1, 0}, []int{w.Load("a"), w.Load("b")})
+	require.Equal(t, 1, w.tab.Len())
+	require.Len(t, w.free, 2, "the forgotten tickets' slots are free")
+	_, hasB := w.load["b"]
+	require.False(t, hasB, "a handler with no ticket is not kept")
+
+	assign("T1", "b") // the forgotten ticket comes back (a replay would have skipped its event)
+	require.Equal(t, []int{1, 1}, []int{w.Load("a"), w.Load("b")})
+	require.Len(t, w.free, 1)
+}

@@ -262,15 +262,7 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 	ti, s, found := d.tab.Find(t.ID, h, d.is)
 	if !t.Open() {
 		if found {
-			d.tab.Remove(ti)
-			st := d.ticket(s)
-			st.closed = true
-			d.alive[s] |= aliveClosed
-			d.endAll(st, t.UpdatedAt, m)
-			// The id stays until the compaction: the order of a tick's
-			// alarms reads it for the alarms still there.
-			st.customer, st.region, st.category = "", "", ""
-			d.closed = append(d.closed, s)
+			d.drop(ti, s, t.UpdatedAt, m)
 		}
 		return
 	}
@@ -342,6 +334,27 @@ func (d *deadlines) update(t *complaint.Ticket, m *Monitor) {
 			at := from + int64(time.Duration(math.Round(sh[lv]*float64(allowed))))
 			d.push(alarm{at: at, gen: st.gen, ref: uint32(s)<<5 | uint32(i)<<2 | uint32(lv)})
 		}
+	}
+}
+
+// drop stops following the ticket in slot s (at index ti of the table),
+// closed or forgotten at at: its alarms die and its warnings end.
+func (d *deadlines) drop(ti int, s int32, at time.Time, m *Monitor) {
+	d.tab.Remove(ti)
+	st := d.ticket(s)
+	st.closed = true
+	d.alive[s] |= aliveClosed
+	d.endAll(st, at, m)
+	// The id stays until the compaction: the order of a tick's alarms
+	// reads it for the alarms still there.
+	st.customer, st.region, st.category = "", "", ""
+	d.closed = append(d.closed, s)
+}
+
+// forget is drop for the ticket with that id, if it is followed.
+func (d *deadlines) forget(id string, at time.Time, m *Monitor) {
+	if ti, s, found := d.tab.Find(id, idtab.Hash(id), d.is); found {
+		d.drop(ti, s, at, m)
 	}
 }
 

@@ -383,3 +383,38 @@ func TestStateBoundedByTTL(t *testing.T) {
 	t.Logf("heap in use: day 200 %d MB, day 400 %d MB", mid>>20, end>>20)
 	assert.Less(t, float64(end), 1.5*float64(mid))
 }
+
+// TestDeadlineForget forgets an overdue ticket (kesu.Forgetter, as a replay
+// window forgetting a ticket idle past its horizon): its deadline warning
+// ends and expires in the ledger, and none of its later alarms fires; the
+// other ticket's clock runs on, and forgetting a ticket not followed does
+// nothing.
+func TestDeadlineForget(t *testing.T) {
+	f, id := assignedTicket(t)
+	f.apply(id, complaint.Event{Type: complaint.EventDeadlinesSet, At: t0, Deadlines: &complaint.Deadlines{Resolve: t0.Add(10 * time.Hour)}})
+	other := f.intake(t0, complaint.Intake{Category: "broadband.delay", Region: "gd.gz.th.s01", Customer: "C8"})
+	f.apply(other, complaint.Event{Type: complaint.EventDeadlinesSet, At: t0, Deadlines: &complaint.Deadlines{Resolve: t0.Add(20 * time.Hour)}})
+	f.tick(t0.Add(10 * time.Hour))
+	ws := f.active(warning.KindDeadline)
+	require.Len(t, ws, 1)
+	require.Equal(t, id, ws[0].Key.Get("ticket"))
+	require.Equal(t, "deadline/overdue", ws[0].Evidence.Rule)
+	wid := ws[0].ID
+
+	f.mon.Forget("T-never-seen", t0.Add(11*time.Hour))
+	f.mon.Forget(id, t0.Add(11*time.Hour))
+	f.tick(t0.Add(11 * time.Hour))
+	require.Empty(t, f.active(warning.KindDeadline), "the forgotten ticket's warning ended")
+	e, err := f.mon.Ledger().Get(wid)
+	require.NoError(t, err)
+	assert.Equal(t, warning.StateClosed, e.State, "expired: closed by the system")
+	assert.Equal(t, warning.AutoClosedBy, e.ClosedBy)
+	assert.Equal(t, t0.Add(11*time.Hour), e.Ended)
+
+	f.tick(t0.Add(15 * time.Hour)) // the forgotten ticket's severe alarm, the other's countdown (16 h)
+	require.Empty(t, f.active(warning.KindDeadline), "no alarm of the forgotten ticket fires")
+	f.tick(t0.Add(16 * time.Hour))
+	ws = f.active(warning.KindDeadline)
+	require.Len(t, ws, 1, "the other ticket's clock runs on")
+	assert.Equal(t, other, ws[0].Key.Get("ticket"))
+}

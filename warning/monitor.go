@@ -474,6 +474,21 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 	}
 }
 
+// Forget implements kesu.Forgetter: the engine's store no longer holds the
+// open ticket with that id (a replay window forgets tickets idle past its
+// horizon). The Monitor stops following the ticket's deadlines, as if it
+// had closed at at: its alarms die and its deadline warnings end (a
+// warning never acknowledged expires in the ledger, and is archived). What
+// the other detectors keep is by customer, key or area, and ends with
+// their idle TTLs. Without it, a history whose tickets never close (a
+// ticket list, say, with no lifecycle events) would keep every ticket's
+// deadline state and warnings for ever.
+func (m *Monitor) Forget(ticket string, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dl.forget(ticket, at, m)
+}
+
 // Tick implements kesu.Ticker: it raises deadline alarms due by now, closes
 // trend days, polls outages, ends quiet warnings, sweeps idle state, runs
 // ledger look-backs and problem look-backs, writes the ledger to the journal

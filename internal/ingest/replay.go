@@ -167,7 +167,11 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 			if r.AfterTick != nil {
 				r.AfterTick(ctx, next)
 			}
-			r.Window.Expire(next)
+			if gone := r.Window.Expire(next); len(gone) > 0 {
+				// The deadline clocks and workloads of the tickets
+				// forgotten go too: memory follows the window.
+				r.Engine.Forget(next, gone...)
+			}
 			next = next.Add(tick)
 		}
 		r.Clock.Set(now)

@@ -56,6 +56,7 @@ type Window struct {
 	// last is the slot last looked up (a replay row's ticket, read and
 	// written by the engine next). -1: none.
 	last    int32
+	gone    []string // the ids Expire forgot, returned by it
 	pos     int64
 	expired int64
 	closed  int64
@@ -177,9 +178,15 @@ func (w *Window) Counts() (closed, expired int64) {
 }
 
 // Expire forgets the open tickets idle since before now minus the horizon.
-func (w *Window) Expire(now time.Time) {
+// It returns their ids, in the order forgotten (deterministic for a given
+// history), in a slice it reuses at its next call: the replay tells the
+// engine (kesu.Engine.Forget), whose observers then drop what they keep
+// of them.
+func (w *Window) Expire(now time.Time) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	clear(w.gone)
+	w.gone = w.gone[:0]
 	cut := now.Add(-w.horizon)
 	sec, nsec := cut.Unix(), int32(cut.Nanosecond())
 	ch := hourOf(sec)
@@ -203,18 +210,25 @@ func (w *Window) Expire(now time.Time) {
 	}
 	if len(w.hours) == 0 {
 		w.minHour = math.MaxInt64
-		return
+		return w.gone
 	}
 	if w.minHour == ch { // the cut's hour: those before the cut
 		for i, ok := w.hours[ch]; ok && i >= 0; {
 			next := w.links[i].next
 			if u := &w.at(i).t.UpdatedAt; u.Unix() < sec || (u.Unix() == sec && int32(u.Nanosecond()) < nsec) {
-				w.forget(i)
-				w.expired++
+				w.expire(i)
 			}
 			i = next
 		}
 	}
+	return w.gone
+}
+
+// expire forgets the idle ticket in slot i and notes its id in gone.
+func (w *Window) expire(i int32) {
+	w.gone = append(w.gone, w.at(i).t.ID)
+	w.forget(i)
+	w.expired++
 }
 
 // forgetHour forgets every ticket in hour h's bucket.
@@ -224,8 +238,7 @@ func (w *Window) forgetHour(h int64) {
 		if !ok {
 			return
 		}
-		w.forget(i)
-		w.expired++
+		w.expire(i)
 	}
 }
 

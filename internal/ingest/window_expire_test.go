@@ -19,7 +19,7 @@ import (
 // action carries its finding's time), a few years back — closes some, and
 // expires at random times; after every step the window holds exactly the
 // tickets a plain reference holds: the open ones whose last update is not
-// before the cut.
+// before the cut; and Expire returns the ids of exactly those it forgot.
 func TestWindowExpireMatchesReference(t *testing.T) {
 	ctx := t.Context()
 	for seed := range uint64(20) {
@@ -67,14 +67,18 @@ func TestWindowExpireMatchesReference(t *testing.T) {
 				if rng.IntN(4) == 0 {
 					at = now.Add(time.Duration(rng.IntN(10*24)) * time.Hour)
 				}
-				w.Expire(at)
+				gone := slices.Sorted(slices.Values(w.Expire(at)))
 				cut := at.Add(-horizon)
+				var want []string
 				for id, tk := range ref {
 					if tk.UpdatedAt.Before(cut) {
 						delete(ref, id)
 						expired++
+						want = append(want, id)
 					}
 				}
+				slices.Sort(want)
+				require.Equal(t, want, gone, "seed %d step %d: the ids Expire returns", seed, step)
 			}
 			require.Equal(t, len(ref), w.Len(), "seed %d step %d", seed, step)
 			_, e := w.Counts()

@@ -78,7 +78,9 @@ func (w *refWindow) Counts() (closed, expired int64) {
 	return w.closed, w.expired
 }
 
-func (w *refWindow) Expire(now time.Time) {
+// Expire returns nil: it is kept as it was before Window.Expire returned
+// the ids it forgot (TestWindowExpireMatchesReference checks those).
+func (w *refWindow) Expire(now time.Time) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	cut := now.Add(-w.horizon)
@@ -102,7 +104,7 @@ func (w *refWindow) Expire(now time.Time) {
 	}
 	if len(w.hours) == 0 {
 		w.minHour = math.MaxInt64
-		return
+		return nil
 	}
 	if w.minHour == ch {
 		for i, ok := w.hours[ch]; ok && i >= 0; {
@@ -114,6 +116,7 @@ func (w *refWindow) Expire(now time.Time) {
 			i = next
 		}
 	}
+	return nil
 }
 
 func (w *refWindow) forgetHour(h int64) {
