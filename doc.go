@@ -68,7 +68,11 @@
 // store that copies what it is given (the replay window), the engine has
 // an AppendStage (routing's) decide into its reused Payloads, and hands an
 // ActionRecycler (the warning Monitor) its applied actions back, so that
-// neither allocates per ticket.
+// neither allocates per ticket. A store that forgets open tickets (the
+// replay window drops those idle past its horizon) calls Engine.Forget,
+// and the observers that keep state per open ticket — Forgetters: the
+// Monitor's deadline clocks and warnings, routing's Workload — drop them
+// too, so their memory follows the store's.
 //
 // # Writing an adapter
 //

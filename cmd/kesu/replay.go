@@ -72,7 +72,7 @@ func replay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	strict := fs.Bool("strict", false, "stop at the first malformed, refused or unknown row")
 	period := fs.String("period", "", `scorecard period: "2025", "2025-Q1", "2025-03", "2025-W10" (default: the year of the first row)`)
 	scope := fs.String("scope", "", `scorecard scope: "" for everything or dimension=unit ("city=gd.gz")`)
-	horizon := fs.Duration("horizon", 30*24*time.Hour, "forget open tickets idle this long")
+	horizon := fs.Duration("horizon", 30*24*time.Hour, "forget open tickets idle this long (their deadline warnings end then)")
 	tick := fs.Duration("tick", time.Hour, "how often (in replayed time) time-driven work runs")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end")

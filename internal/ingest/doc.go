@@ -29,5 +29,7 @@
 // log. The engine's observers (warnings, scoring, routing history) see
 // every event as it is stored, so the projections are exactly what a full
 // store would give, while memory stays bounded by the open tickets and the
-// projections' own idle limits.
+// projections' own idle limits. The tickets the window forgets idle go to
+// the engine's Forget, so the projections that keep state per open ticket
+// (deadline clocks and warnings, workloads) drop them too.
 package ingest
