@@ -35,7 +35,10 @@
 // every row. A progress line is written on standard error when it is a
 // terminal. INPUT "-" is standard input. --gc-percent and --mem-limit-mib
 // set the garbage collector's policy (by default 800 and 896 MiB unless
-// GOGC or GOMEMLIMIT is set: a province-year stays under 1 GB resident);
+// GOGC or GOMEMLIMIT is set: a province-year stays under 1 GB resident; a
+// replay whose live heap nears the default limit says so on standard
+// error, and the limit follows it from there, at 1.5× what is live, rather
+// than have the collector run all the time);
 // --cpuprofile, --memprofile and --trace write a CPU profile, a heap
 // profile and an execution trace for `go tool pprof` and `go tool trace`.
 //
