@@ -230,12 +230,8 @@ func replayThrough(tb testing.TB, cfg ingest.StackConfig, prepare func(*ingest.S
 	if prepare != nil {
 		prepare(stack)
 	}
-	clock := new(ingest.Clock)
-	win := ingest.NewWindow(30 * 24 * time.Hour)
-	ids := new(ingest.IDs)
-	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
-	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
-		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
+	r := stackReplay(stack, 30*24*time.Hour)
+	eng := r.Engine
 	sum, err := r.Run(ctx, src)
 	if err != nil {
 		tb.Fatal(err)
@@ -247,6 +243,17 @@ func replayThrough(tb testing.TB, cfg ingest.StackConfig, prepare func(*ingest.S
 		stack.AfterTick(ctx, eng)
 	}
 	return sum, stack
+}
+
+// stackReplay returns a replay, as `kesu replay` wires it, through an
+// engine configured by stack over a window of that horizon.
+func stackReplay(stack *ingest.Stack, horizon time.Duration) *ingest.Replay {
+	clock := new(ingest.Clock)
+	win := ingest.NewWindow(horizon)
+	ids := new(ingest.IDs)
+	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
+	return &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
+		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
 }
 
 // listWarnings returns every warning stack.Warnings lists.

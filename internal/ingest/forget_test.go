@@ -3,7 +3,6 @@ package ingest_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kesu-go/kesu"
 	"github.com/kesu-go/kesu/internal/ingest"
 	"github.com/kesu-go/kesu/internal/policyfile"
 	"github.com/kesu-go/kesu/warning"
@@ -39,15 +37,11 @@ func TestReplayForgetsIdleTickets(t *testing.T) {
 	stack, err := ingest.NewStack(ctx, ingest.StackConfig{Policy: pf, Background: true})
 	require.NoError(t, err)
 	defer stack.Close()
-	clock := new(ingest.Clock)
-	win := ingest.NewWindow(10 * 24 * time.Hour)
-	ids := new(ingest.IDs)
-	eng := kesu.New(stack.Configure(kesu.Config{Store: win, Now: clock.Now, NewID: ids.NewID, Logger: slog.New(slog.DiscardHandler)}))
-	r := &ingest.Replay{Engine: eng, Clock: clock, Window: win, NextID: ids.Next,
-		AfterTick: func(ctx context.Context, _ time.Time) { stack.AfterTick(ctx, eng) }}
+	r := stackReplay(stack, 10*24*time.Hour)
+	win := r.Window
 	sum, err := r.Run(ctx, ingest.NewJSONL(strings.NewReader(b.String())))
 	require.NoError(t, err)
-	require.NoError(t, eng.Tick(ctx, sum.Last))
+	require.NoError(t, r.Engine.Tick(ctx, sum.Last))
 	require.Equal(t, int64(40*24), sum.Tickets)
 	require.Greater(t, sum.Expired, int64(600), "the window forgot the tickets idle past 10 days")
 
