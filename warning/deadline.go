@@ -349,7 +349,19 @@ func (d *deadlines) drop(ti int, s int32, at time.Time, m *Monitor) {
 	// reads it for the alarms still there.
 	st.customer, st.region, st.category = "", "", ""
 	d.closed = append(d.closed, s)
+	// The closed slots are freed by compaction, which push starts when
+	// dead alarms pile up. A ticket that closes, or is forgotten, after its
+	// last alarm fired (a ticket list's tickets, all overdue, forgotten
+	// idle) leaves no dead alarm: compact when the slots waiting are as
+	// many as the tickets followed, or every ticket would keep a slot.
+	if len(d.closed) >= max(minClosedCompact, d.tab.Len()) {
+		d.compact()
+	}
 }
+
+// minClosedCompact is the fewest closed slots that start a compaction of
+// their own (see drop).
+const minClosedCompact = 4096
 
 // forget is drop for the ticket with that id, if it is followed.
 func (d *deadlines) forget(id string, at time.Time, m *Monitor) {

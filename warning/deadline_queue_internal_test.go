@@ -437,3 +437,52 @@ func TestDeadlineSteadyStateAllocs(t *testing.T) {
 	require.Zero(t, allocs, "allocations per 10,000 events")
 	require.Empty(t, m.active, "warnings fired")
 }
+
+// TestDeadlineSlotsFollowOpenTickets follows 2,000 tickets whose alarms
+// are months away, and takes in 50,000 more with a 1 h resolve deadline,
+// 100 at a time, lets all their alarms fire (severe at 1.5 h) and then
+// forgets or closes them. No alarm is left to die, and the alarms waiting
+// stay many (the far ones), so the queue never compacts for dead alarms;
+// yet the slots stay bounded by the tickets followed (drop compacts when
+// closed slots pile up), not by every ticket ever taken in.
+func TestDeadlineSlotsFollowOpenTickets(t *testing.T) {
+	off := Duration(0) // no appeal clock: the far tickets' alarms stay waiting
+	m, err := NewMonitor(context.Background(), Options{Config: Config{Deadline: DeadlineConfig{Appeal: &off}}})
+	require.NoError(t, err)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	ticket := func(id string, due time.Duration) complaint.Ticket {
+		return complaint.Ticket{ID: id, Kind: complaint.KindComplaint, Status: complaint.StatusHandling,
+			ReceivedAt: now, UpdatedAt: now, Customer: "C1", Region: "gd.c01", Category: "billing.dispute",
+			Deadlines: complaint.Deadlines{Resolve: now.Add(due)}}
+	}
+	const far, batch, batches = 2000, 100, 500
+	for i := range far {
+		tk := ticket("F"+strconv.Itoa(i), 200*24*time.Hour)
+		m.dl.update(&tk, m)
+	}
+	for b := range batches {
+		tks := make([]complaint.Ticket, batch)
+		for i := range tks {
+			tks[i] = ticket("X"+strconv.Itoa(10_000_000+b*batch+i), time.Hour)
+			m.dl.update(&tks[i], m)
+		}
+		now = now.Add(2 * time.Hour)
+		m.dl.tick(now, m) // countdown, overdue and severe: nothing left to fire
+		for i := range tks {
+			if i%2 == 0 {
+				m.dl.forget(tks[i].ID, now, m)
+			} else {
+				tks[i].Status, tks[i].UpdatedAt = complaint.StatusClosed, now
+				m.dl.update(&tks[i], m)
+			}
+		}
+	}
+	require.Equal(t, far, m.dl.open())
+	require.LessOrEqual(t, int(m.dl.slots), far+batch+minClosedCompact, "slots for %d tickets taken in", far+batch*batches)
+	require.Len(t, m.active, batch*batches, "a warning for each ticket gone, none for the far ones")
+	for fp, a := range m.active { // dropped at the next notice
+		require.True(t, a.ended, "%s still fires", fp)
+	}
+}
