@@ -75,7 +75,7 @@ const (
 	bgBefore               // t is the ticket before the commit: fold the event into it
 	bgZero                 // the commit creates the ticket: fold the event into the zero Ticket
 	bgNext                 // a later event of the commit: fold it into the working ticket
-	bgForget               // not an event: Engine.Forget of ticket ev.Ticket at ev.At
+	bgForget               // not an event: Engine.Forget of ticket t at ev.At
 )
 
 func newBackground(obs []Observer, log *slog.Logger) *background {
@@ -121,9 +121,10 @@ func (bg *background) addCommit(evs []complaint.Event, pre, t *complaint.Ticket)
 	}
 }
 
-// addForget adds Engine.Forget of ticket id at at to the current batch, in
-// its place among the commits. The caller holds the engine's mu.
-func (bg *background) addForget(id string, at time.Time) {
+// addForget adds Engine.Forget of ticket t at at to the current batch, in
+// its place among the commits, with a copy of t. The caller holds the
+// engine's mu.
+func (bg *background) addForget(t *complaint.Ticket, at time.Time) {
 	if len(bg.forgets) == 0 {
 		return
 	}
@@ -132,8 +133,9 @@ func (bg *background) addForget(id string, at time.Time) {
 	}
 	it := &bg.cur.items[bg.cur.n]
 	bg.cur.n++
-	it.ev = complaint.Event{Ticket: id, At: at}
+	it.ev = complaint.Event{Ticket: t.ID, At: at}
 	it.from = bgForget
+	copyTicket(&it.t, t, &it.tags)
 	if bg.cur.n == bgBatchSize {
 		bg.flush()
 	}
@@ -229,7 +231,7 @@ func (bg *background) run() {
 			it := &b.items[i]
 			if it.from == bgForget {
 				for _, f := range bg.forgets {
-					f.Forget(it.ev.Ticket, it.ev.At)
+					f.Forget(&it.t, it.ev.At)
 				}
 				continue
 			}

@@ -71,7 +71,7 @@
 // neither allocates per ticket. A store that forgets open tickets (the
 // replay window drops those idle past its horizon) calls Engine.Forget,
 // and the observers that keep state per open ticket — Forgetters: the
-// Monitor's deadline clocks and warnings, routing's Workload — drop them
+// Monitor's deadline clocks and warnings, routing's Workload and History — drop them
 // too, so their memory follows the store's.
 //
 // # Writing an adapter

@@ -91,16 +91,18 @@ type ObserverFunc func(e *complaint.Event, t *complaint.Ticket)
 func (f ObserverFunc) Observe(e *complaint.Event, t *complaint.Ticket) { f(e, t) }
 
 // Forgetter is implemented by observers that keep state for each open
-// ticket (the warning Monitor's deadline clocks, routing's Workload). A store
-// that forgets open tickets, as the replay window of kesu replay forgets
-// those idle past its horizon, tells the engine with Engine.Forget, and the
-// engine tells its Forgetters: each drops what it holds of the ticket, as
-// it would had the ticket closed, so that its memory follows the tickets
-// the store holds, not every ticket ever taken in. Forget is called in
-// commit order with Observe (a background observer's on its goroutine)
-// and, as Observe, must not call back into the engine.
+// ticket (the warning Monitor's deadline clocks, routing's Workload and
+// History). A store that forgets open tickets, as the replay window of
+// kesu replay forgets those idle past its horizon, tells the engine with
+// Engine.Forget, and the engine tells its Forgetters: each drops what it
+// holds of the ticket, as it would had the ticket closed, so that its
+// memory follows the tickets the store holds, not every ticket ever taken
+// in. t is the ticket as the store last held it; Forget must not keep or
+// change it. Forget is called in commit order with Observe (a background
+// observer's on its goroutine) and, as Observe, must not call back into
+// the engine.
 type Forgetter interface {
-	Forget(ticket string, at time.Time)
+	Forget(t *complaint.Ticket, at time.Time)
 }
 
 // Ticker does time-driven work when the engine's Tick is called (deadline
@@ -717,21 +719,22 @@ func (e *Engine) notify(evs []complaint.Event, pre, t *complaint.Ticket) {
 }
 
 // Forget tells the observers that are Forgetters (Config.Observers and
-// Config.Background) that the store no longer holds the open tickets ids,
-// as of at: they drop what they keep of each, in order, after every event
-// stored before the call. Stores that keep every ticket never need it; the
-// replay window calls it for the tickets it forgets when they have been
-// idle past its horizon. The engine's subscribers are not told (no event
-// was stored).
-func (e *Engine) Forget(at time.Time, ids ...string) {
+// Config.Background) that the store no longer holds the open tickets ts
+// (each as the store last held it), as of at: they drop what they keep of
+// each, in order, after every event stored before the call. Stores that
+// keep every ticket never need it; the replay window calls it for the
+// tickets it forgets when they have been idle past its horizon. The
+// engine's subscribers are not told (no event was stored). The engine
+// keeps nothing of ts.
+func (e *Engine) Forget(at time.Time, ts ...*complaint.Ticket) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, id := range ids {
+	for _, t := range ts {
 		for _, f := range e.forgets {
-			f.Forget(id, at)
+			f.Forget(t, at)
 		}
 		if e.bg != nil {
-			e.bg.addForget(id, at)
+			e.bg.addForget(t, at)
 		}
 	}
 }

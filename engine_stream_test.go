@@ -282,8 +282,8 @@ func (f *forgetLog) Observe(e *complaint.Event, _ *complaint.Ticket) {
 	f.out = append(f.out, fmt.Sprintf("%s %s", e.Type, e.Ticket))
 }
 
-func (f *forgetLog) Forget(ticket string, at time.Time) {
-	f.out = append(f.out, fmt.Sprintf("forget %s %s", ticket, at.Format("15:04")))
+func (f *forgetLog) Forget(t *complaint.Ticket, at time.Time) {
+	f.out = append(f.out, fmt.Sprintf("forget %s %s %s", t.ID, t.Customer, at.Format("15:04")))
 }
 
 // TestForget checks that Engine.Forget reaches the observers that are
@@ -304,8 +304,11 @@ func TestForget(t *testing.T) {
 		require.NoError(t, err)
 		want = append(want, "received "+id, "accepted "+id)
 		if i%100 == 99 {
-			eng.Forget(at, id, "T-unknown")
-			want = append(want, "forget "+id+" 09:00", "forget T-unknown 09:00")
+			tk, err := eng.Store().Get(ctx, id)
+			require.NoError(t, err)
+			eng.Forget(at, tk, &complaint.Ticket{ID: "T-unknown", Customer: "C9"})
+			tk.Customer = "changed" // the engine keeps nothing of what it is given
+			want = append(want, "forget "+id+" C1 09:00", "forget T-unknown C9 09:00")
 		}
 	}
 	eng.Sync()

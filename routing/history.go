@@ -307,6 +307,33 @@ func (h *History) Observe(e *complaint.Event, t *complaint.Ticket) {
 	h.schedule(s, ch, e.At.UnixNano())
 }
 
+// Forget implements kesu.Forgetter: the engine's store no longer holds the
+// open ticket t (a replay window forgets tickets idle past its horizon), so
+// it no longer counts among its customer's open tickets, and the customer
+// is dropped at a Tick once nothing recent is left either. The marks stay:
+// they are the customer's history, and leave with the window.
+func (h *History) Forget(t *complaint.Ticket, at time.Time) {
+	if t.Customer == "" {
+		return
+	}
+	tk, ck := idtab.Key(t.ID), idtab.Hash(t.Customer)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, s, ok := h.tab.Find(t.Customer, ck, h.is)
+	if !ok {
+		return
+	}
+	ch := h.slot(s)
+	open := h.op.view(ch.open)
+	i := slices.Index(open, tk)
+	if i < 0 {
+		return
+	}
+	open = slices.Delete(open, i, i+1)
+	ch.open.n = uint32(len(open))
+	h.schedule(s, ch, at.UnixNano())
+}
+
 // schedule queues the customer in slot s for the first Tick after its
 // oldest mark left the window (or, with no marks and no open ticket, the
 // first Tick from now).
@@ -556,12 +583,12 @@ func (w *Workload) Observe(e *complaint.Event, t *complaint.Ticket) {
 }
 
 // Forget implements kesu.Forgetter: the engine's store no longer holds the
-// open ticket with that id (a replay window forgets tickets idle past its
-// horizon), so it no longer counts in its handler's load.
-func (w *Workload) Forget(ticket string, _ time.Time) {
+// open ticket t (a replay window forgets tickets idle past its horizon), so
+// it no longer counts in its handler's load.
+func (w *Workload) Forget(t *complaint.Ticket, _ time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	at, s, ok := w.tab.Find(ticket, idtab.Hash(ticket), w.is)
+	at, s, ok := w.tab.Find(t.ID, idtab.Hash(t.ID), w.is)
 	if !ok {
 		return
 	}

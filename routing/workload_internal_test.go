@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -278,11 +279,11 @@ func TestWorkloadForget(t *testing.T) {
 	assign("T3", "b")
 	require.Equal(t, []int{2, 1}, []int{w.Load("a"), w.Load("b")})
 
-	w.Forget("T1", t0)
-	w.Forget("T1", t0)
-	w.Forget("T9", t0)
+	w.Forget(&complaint.Ticket{ID: "T1"}, t0)
+	w.Forget(&complaint.Ticket{ID: "T1"}, t0)
+	w.Forget(&complaint.Ticket{ID: "T9"}, t0)
 	require.Equal(t, []int{1, 1}, []int{w.Load("a"), w.Load("b")})
-	w.Forget("T3", t0)
+	w.Forget(&complaint.Ticket{ID: "T3"}, t0)
 	require.Equal(t, []int{1, 0}, []int{w.Load("a"), w.Load("b")})
 	require.Equal(t, 1, w.tab.Len())
 	require.Len(t, w.free, 2, "the forgotten tickets' slots are free")
@@ -292,4 +293,45 @@ func TestWorkloadForget(t *testing.T) {
 	assign("T1", "b") // the forgotten ticket comes back (a replay would have skipped its event)
 	require.Equal(t, []int{1, 1}, []int{w.Load("a"), w.Load("b")})
 	require.Len(t, w.free, 1)
+}
+
+// TestHistoryForget forgets customers' open tickets (kesu.Forgetter): each
+// stops counting as open at once; a customer whose tickets are all
+// forgotten is dropped at the first Tick after its contacts leave the
+// window, as one whose tickets closed; forgetting a ticket not held, or a
+// customer not known, changes nothing.
+func TestHistoryForget(t *testing.T) {
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	h := NewHistory()
+	take := func(id, customer string, at time.Time) *complaint.Ticket {
+		tk := new(complaint.Ticket)
+		e := workloadEvent(complaint.EventReceived, "", at)
+		e.Intake.Customer = customer
+		e.Ticket, e.Seq = id, 1
+		require.NoError(t, complaint.Apply(tk, &e))
+		h.Observe(&e, tk)
+		return tk
+	}
+	a1, a2 := take("A1", "CA", t0), take("A2", "CA", t0.Add(time.Hour))
+	b1 := take("B1", "CB", t0)
+	now := t0.Add(2 * time.Hour)
+	require.Equal(t, 2, h.Lookup("CA", "", "billing.dispute", now).Open)
+
+	h.Forget(a1, now)
+	h.Forget(a1, now)
+	h.Forget(&complaint.Ticket{ID: "A9", Customer: "CA"}, now)
+	h.Forget(&complaint.Ticket{ID: "Z1", Customer: "CZ"}, now)
+	h.Forget(&complaint.Ticket{ID: "N1"}, now)
+	v := h.Lookup("CA", "", "billing.dispute", now)
+	require.Equal(t, 1, v.Open)
+	require.Equal(t, 2, v.Contacts30d, "the contacts stay: they are history")
+	h.Forget(a2, now)
+	require.Zero(t, h.Lookup("CA", "", "billing.dispute", now).Open)
+
+	later := t0.Add(HistoryWindow + 2*time.Hour)
+	require.NoError(t, h.Tick(context.Background(), later))
+	require.Equal(t, 1, h.Len(), "CA is dropped; CB keeps its open ticket")
+	h.Forget(b1, later)
+	require.NoError(t, h.Tick(context.Background(), later.Add(time.Hour)))
+	require.Zero(t, h.Len(), "nothing recent and nothing open: dropped")
 }

@@ -401,8 +401,8 @@ func TestDeadlineForget(t *testing.T) {
 	require.Equal(t, "deadline/overdue", ws[0].Evidence.Rule)
 	wid := ws[0].ID
 
-	f.mon.Forget("T-never-seen", t0.Add(11*time.Hour))
-	f.mon.Forget(id, t0.Add(11*time.Hour))
+	f.mon.Forget(&complaint.Ticket{ID: "T-never-seen"}, t0.Add(11*time.Hour))
+	f.mon.Forget(f.tickets[id], t0.Add(11*time.Hour))
 	f.tick(t0.Add(11 * time.Hour))
 	require.Empty(t, f.active(warning.KindDeadline), "the forgotten ticket's warning ended")
 	e, err := f.mon.Ledger().Get(wid)

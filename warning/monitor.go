@@ -475,7 +475,7 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 }
 
 // Forget implements kesu.Forgetter: the engine's store no longer holds the
-// open ticket with that id (a replay window forgets tickets idle past its
+// open ticket t (a replay window forgets tickets idle past its
 // horizon). The Monitor stops following the ticket's deadlines, as if it
 // had closed at at: its alarms die and its deadline warnings end (a
 // warning never acknowledged expires in the ledger, and is archived). What
@@ -483,10 +483,10 @@ func (m *Monitor) Observe(e *complaint.Event, t *complaint.Ticket) {
 // their idle TTLs. Without it, a history whose tickets never close (a
 // ticket list, say, with no lifecycle events) would keep every ticket's
 // deadline state and warnings for ever.
-func (m *Monitor) Forget(ticket string, at time.Time) {
+func (m *Monitor) Forget(t *complaint.Ticket, at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.dl.forget(ticket, at, m)
+	m.dl.forget(t.ID, at, m)
 }
 
 // Tick implements kesu.Ticker: it raises deadline alarms due by now, closes

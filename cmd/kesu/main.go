@@ -21,10 +21,10 @@
 // routing, warnings and scoring without a store: only open tickets are
 // held, and forgotten when they close or stay idle past --horizon. A
 // ticket forgotten idle takes its deadline clocks, its deadline warnings
-// (which end then: listed as over) and its place in its handler's workload
-// with it, so that a history whose tickets never close (a ticket list, as
-// a CSV export) is held to the window as well. It
-// prints the warnings raised and the scorecard of --period (default: the
+// (which end then: listed as over), its place in its handler's workload
+// and among its customer's open tickets with it, so that a history whose
+// tickets never close (a ticket list, as a CSV export) is held to the
+// window as well. It prints the warnings raised and the scorecard of --period (default: the
 // year of the first row); --format json prints an object with a warnings
 // array (kind, grade, key, raised_at, count, baseline, tickets) and a kpis
 // object. Warnings that are over wait for the listing in a temporary file

@@ -31,5 +31,6 @@
 // store would give, while memory stays bounded by the open tickets and the
 // projections' own idle limits. The tickets the window forgets idle go to
 // the engine's Forget, so the projections that keep state per open ticket
-// (deadline clocks and warnings, workloads) drop them too.
+// (deadline clocks and warnings, workloads, customers' open tickets) drop
+// them too.
 package ingest

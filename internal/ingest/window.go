@@ -55,8 +55,12 @@ type Window struct {
 	minHour int64
 	// last is the slot last looked up (a replay row's ticket, read and
 	// written by the engine next). -1: none.
-	last    int32
-	gone    []string // the ids Expire forgot, returned by it
+	last int32
+	// gone holds the tickets Expire forgot (ngone of them, the rest
+	// spare room); goneP points at them, for Expire to return.
+	gone    []*gone
+	ngone   int
+	goneP   []*complaint.Ticket
 	pos     int64
 	expired int64
 	closed  int64
@@ -178,15 +182,16 @@ func (w *Window) Counts() (closed, expired int64) {
 }
 
 // Expire forgets the open tickets idle since before now minus the horizon.
-// It returns their ids, in the order forgotten (deterministic for a given
-// history), in a slice it reuses at its next call: the replay tells the
-// engine (kesu.Engine.Forget), whose observers then drop what they keep
-// of them.
-func (w *Window) Expire(now time.Time) []string {
+// It returns them as it held them, in the order forgotten (deterministic
+// for a given history), in room it reuses at its next call: the replay
+// tells the engine (kesu.Engine.Forget), whose observers then drop what
+// they keep of them.
+func (w *Window) Expire(now time.Time) []*complaint.Ticket {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	clear(w.gone)
-	w.gone = w.gone[:0]
+	clear(w.goneP)
+	w.goneP = w.goneP[:0]
+	w.ngone = 0
 	cut := now.Add(-w.horizon)
 	sec, nsec := cut.Unix(), int32(cut.Nanosecond())
 	ch := hourOf(sec)
@@ -210,7 +215,7 @@ func (w *Window) Expire(now time.Time) []string {
 	}
 	if len(w.hours) == 0 {
 		w.minHour = math.MaxInt64
-		return w.gone
+		return w.goneP
 	}
 	if w.minHour == ch { // the cut's hour: those before the cut
 		for i, ok := w.hours[ch]; ok && i >= 0; {
@@ -221,12 +226,29 @@ func (w *Window) Expire(now time.Time) []string {
 			i = next
 		}
 	}
-	return w.gone
+	return w.goneP
 }
 
-// expire forgets the idle ticket in slot i and notes its id in gone.
+// gone is a ticket Expire forgot, copied out of its slot with its tags.
+type gone struct {
+	t    complaint.Ticket
+	tags []complaint.Tag
+}
+
+// expire forgets the idle ticket in slot i, copying it into gone first.
 func (w *Window) expire(i int32) {
-	w.gone = append(w.gone, w.at(i).t.ID)
+	if w.ngone == len(w.gone) {
+		w.gone = append(w.gone, new(gone))
+	}
+	g := w.gone[w.ngone]
+	w.ngone++
+	src := &w.at(i).t
+	g.t = *src
+	if src.Tags != nil {
+		g.tags = append(g.tags[:0], src.Tags...)
+		g.t.Tags = g.tags
+	}
+	w.goneP = append(w.goneP, &g.t)
 	w.forget(i)
 	w.expired++
 }

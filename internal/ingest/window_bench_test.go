@@ -18,7 +18,7 @@ type windowStore interface {
 	GetInto(ctx context.Context, id string, dst *complaint.Ticket, tags *[]complaint.Tag) error
 	HoldsExternal(externalID string) bool
 	state(externalID string) (string, ticketState, bool)
-	Expire(now time.Time) []string
+	Expire(now time.Time) []*complaint.Ticket
 	Counts() (closed, expired int64)
 	Len() int
 }

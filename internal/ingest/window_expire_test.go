@@ -19,7 +19,7 @@ import (
 // action carries its finding's time), a few years back — closes some, and
 // expires at random times; after every step the window holds exactly the
 // tickets a plain reference holds: the open ones whose last update is not
-// before the cut; and Expire returns the ids of exactly those it forgot.
+// before the cut; and Expire returns exactly those it forgot, as held.
 func TestWindowExpireMatchesReference(t *testing.T) {
 	ctx := t.Context()
 	for seed := range uint64(20) {
@@ -67,7 +67,12 @@ func TestWindowExpireMatchesReference(t *testing.T) {
 				if rng.IntN(4) == 0 {
 					at = now.Add(time.Duration(rng.IntN(10*24)) * time.Hour)
 				}
-				gone := slices.Sorted(slices.Values(w.Expire(at)))
+				var gone []string
+				for _, tk := range w.Expire(at) {
+					require.Equal(t, ref[tk.ID], tk, "seed %d step %d: the ticket forgotten as it was held", seed, step)
+					gone = append(gone, tk.ID)
+				}
+				slices.Sort(gone)
 				cut := at.Add(-horizon)
 				var want []string
 				for id, tk := range ref {

@@ -79,8 +79,8 @@ func (w *refWindow) Counts() (closed, expired int64) {
 }
 
 // Expire returns nil: it is kept as it was before Window.Expire returned
-// the ids it forgot (TestWindowExpireMatchesReference checks those).
-func (w *refWindow) Expire(now time.Time) []string {
+// the tickets it forgot (TestWindowExpireMatchesReference checks those).
+func (w *refWindow) Expire(now time.Time) []*complaint.Ticket {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	cut := now.Add(-w.horizon)
