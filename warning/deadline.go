@@ -355,7 +355,7 @@ func (d *deadlines) drop(ti int, s int32, at time.Time, m *Monitor) {
 	// idle) leaves no dead alarm: compact when the slots waiting are as
 	// many as the tickets followed, or every ticket would keep a slot.
 	if len(d.closed) >= max(minClosedCompact, d.tab.Len()) {
-		d.compact()
+		d.compact(false)
 	}
 }
 
@@ -545,7 +545,7 @@ func (d *deadlines) start(t int64) {
 // 2·live+1024 alarms.
 func (d *deadlines) push(a alarm) {
 	if d.n >= 2*d.live+1024 {
-		d.compact()
+		d.compact(true)
 	}
 	d.n++
 	d.file(a)
@@ -808,8 +808,12 @@ func (d *deadlines) overDown(i int) {
 
 // compact drops the alarms that can no longer fire (live) from the
 // buckets, the overflow and the rest of a tick's batch, sizes the arena
-// and frees the closed tickets' slots.
-func (d *deadlines) compact() {
+// and frees the closed tickets' slots. Without shrink (a compaction for
+// the closed slots, see drop) it only grows the arena and the overflow,
+// never shrinks them: shrinking between the compactions push starts would
+// have the next push regrow them, an allocation each time.
+func (d *deadlines) compact(shrink bool) {
+	live0 := d.live
 	kept := 0
 	for i := range d.buckets {
 		kept += d.compactBucket(i)
@@ -820,7 +824,7 @@ func (d *deadlines) compact() {
 			over = append(over, a)
 		}
 	}
-	if cap(over) > 4*len(over)+64 {
+	if shrink && cap(over) > 4*len(over)+64 {
 		over = slices.Clone(over)
 	}
 	d.over = over
@@ -839,6 +843,13 @@ func (d *deadlines) compact() {
 	d.batch = rest
 	kept += len(over) + len(rest) - d.bi
 	d.n, d.live = kept, kept
+	if !shrink {
+		// push's schedule stays as it was: live is what the last
+		// compaction push started found (it may now exceed n, which
+		// only puts push's next compaction later), so the arena it
+		// sized is not resized back and forth.
+		d.live = live0
+	}
 	// push compacts again before the queue passes 2·live+1024 alarms: an
 	// arena of that many chunks, and one more for each bucket that can
 	// hold alarms then, never regrows until then. A smaller one grows
@@ -850,7 +861,7 @@ func (d *deadlines) compact() {
 	if c := cap(d.chunks); c < chunks {
 		d.chunks = append(make([]alarmChunk, 0, chunks), d.chunks...)
 		d.link = append(make([]int32, 0, chunks), d.link...)
-	} else if c > 4*chunks {
+	} else if shrink && c > 4*chunks {
 		d.relocate(chunks)
 	}
 	// No alarm left names a closed ticket's slot: the slots are free for

@@ -162,7 +162,7 @@ func TestDeadlineTicketStateReused(t *testing.T) {
 	d.update(ticket("T2"), m)
 	s2, _ := d.lookup("T2")
 	require.NotEqual(t, s1, s2, "reused while its alarms are in the queue")
-	d.compact()
+	d.compact(true)
 	for _, a := range d.queued() {
 		require.NotEqual(t, s1, a.slot(), "an alarm of the closed ticket survived the compaction")
 	}
