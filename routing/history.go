@@ -555,17 +555,16 @@ func (w *Workload) Observe(e *complaint.Event, t *complaint.Ticket) {
 	if prev == cur {
 		return
 	}
+	if cur == "" { // prev != "": held
+		w.release(at, s)
+		return
+	}
 	if prev != "" {
 		if w.load[prev]--; w.load[prev] <= 0 {
 			delete(w.load, prev)
 		}
 	}
 	switch {
-	case cur == "":
-		w.tab.Remove(at)
-		w.held[s] = assigned{}
-		w.free = append(w.free, s)
-		return
 	case ok:
 		w.held[s].handler = cur
 	default:
@@ -596,7 +595,7 @@ func (w *Workload) Forget(t *complaint.Ticket, _ time.Time) {
 }
 
 // release stops counting the held ticket in slot s (at index at of the
-// table). The caller holds mu.
+// table): it closed, was unassigned or was forgotten. The caller holds mu.
 func (w *Workload) release(at int, s int32) {
 	h := w.held[s].handler
 	if w.load[h]--; w.load[h] <= 0 {

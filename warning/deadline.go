@@ -813,7 +813,6 @@ func (d *deadlines) overDown(i int) {
 // never shrinks them: shrinking between the compactions push starts would
 // have the next push regrow them, an allocation each time.
 func (d *deadlines) compact(shrink bool) {
-	live0 := d.live
 	kept := 0
 	for i := range d.buckets {
 		kept += d.compactBucket(i)
@@ -842,13 +841,13 @@ func (d *deadlines) compact(shrink bool) {
 	}
 	d.batch = rest
 	kept += len(over) + len(rest) - d.bi
-	d.n, d.live = kept, kept
-	if !shrink {
-		// push's schedule stays as it was: live is what the last
-		// compaction push started found (it may now exceed n, which
-		// only puts push's next compaction later), so the arena it
-		// sized is not resized back and forth.
-		d.live = live0
+	d.n = kept
+	if shrink {
+		// Without shrink, push's schedule stays as it was: live is what
+		// the last compaction push started found (it may now exceed n,
+		// which only puts push's next compaction later), so the arena
+		// sized for it is not resized back and forth.
+		d.live = kept
 	}
 	// push compacts again before the queue passes 2·live+1024 alarms: an
 	// arena of that many chunks, and one more for each bucket that can

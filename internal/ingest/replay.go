@@ -168,8 +168,9 @@ func (r *Replay) Run(ctx context.Context, src Reader) (Summary, error) {
 				r.AfterTick(ctx, next)
 			}
 			if gone := r.Window.Expire(next); len(gone) > 0 {
-				// The deadline clocks and workloads of the tickets
-				// forgotten go too: memory follows the window.
+				// What the observers keep of the tickets forgotten
+				// (deadline clocks and warnings, workloads, customers'
+				// open tickets) goes too: memory follows the window.
 				r.Engine.Forget(next, gone...)
 			}
 			next = next.Add(tick)
